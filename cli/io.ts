@@ -1,0 +1,10 @@
+// Where CLI output goes; tests pass buffers, the binary passes the process streams.
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Colour diagnostics (a terminal without NO_COLOR). */
+  color: boolean;
+}
+
+/** A usage mistake: reported as one line, exit status 2. */
+export class UsageError extends Error {}

@@ -1,0 +1,147 @@
+// The canonical printer: one statement per line, two-space indent, single spaces around binary operators.
+// Comments are kept: own-line comments stay before the statement they precede, end-of-line comments stay on it;
+// comments from inside a multi-line statement move above it. At most one blank line is kept between statements.
+import { LineIndex } from "../diagnostics/span.js";
+import type { Arg, Comment, Decl, Expr, ParamDecl, Program, Stmt, TypeExpr } from "./ast.js";
+
+const INDENT = "  ";
+
+export function formatProgram(program: Program, sourceText: string): string {
+  return new Printer(program.comments, new LineIndex(sourceText)).program(program);
+}
+
+class Printer {
+  private readonly out: string[] = [];
+  private next = 0;
+
+  constructor(private readonly comments: readonly Comment[], private readonly lines: LineIndex) {}
+
+  program(p: Program): string {
+    p.decls.forEach((d, i) => {
+      if (i > 0) this.out.push("");
+      this.leadingComments(d.span.start, "");
+      this.decl(d);
+    });
+    if (this.next < this.comments.length && p.decls.length > 0) this.out.push("");
+    this.leadingComments(Infinity, "");
+    return this.out.join("\n").replace(/\n{3,}/g, "\n\n") + "\n";
+  }
+
+  private line(offset: number): number {
+    return this.lines.position(offset).line;
+  }
+
+  private leadingComments(before: number, indent: string): void {
+    while (this.next < this.comments.length && this.comments[this.next]!.span.start < before) {
+      this.out.push(indent + this.comments[this.next]!.text.trimEnd());
+      this.next++;
+    }
+  }
+
+  /** A comment that starts on the line where `end` is, right after it, rides along on that line. */
+  private trailingComment(end: number): string {
+    const c = this.comments[this.next];
+    if (c && c.span.start >= end && this.line(c.span.start) === this.line(end)) {
+      this.next++;
+      return `  ${c.text.trimEnd()}`;
+    }
+    return "";
+  }
+
+  private decl(d: Decl): void {
+    const params = d.params.map(paramDecl).join(", ");
+    const returns = d.kind === "block" && d.returns ? ` -> ${typeExpr(d.returns)}` : "";
+    this.out.push(`${d.kind} ${d.name.name}(${params})${returns} {`);
+    this.body(d.body, d.bodySpan.end, INDENT);
+    this.out.push("}");
+  }
+
+  private body(stmts: readonly Stmt[], bodyEnd: number, indent: string): void {
+    let previousEnd: number | undefined;
+    for (const s of stmts) {
+      if (previousEnd !== undefined) {
+        const firstComment = this.comments[this.next];
+        const startOfNext = firstComment && firstComment.span.start < s.span.start ? firstComment.span.start : s.span.start;
+        if (this.line(startOfNext) - this.line(previousEnd) > 1) this.out.push("");
+      }
+      this.leadingComments(s.span.start, indent);
+      this.stmt(s, indent);
+      previousEnd = s.span.end;
+    }
+    this.leadingComments(bodyEnd - 1, indent);
+  }
+
+  private stmt(s: Stmt, indent: string): void {
+    // Comments inside a statement that spans lines would be lost on one line: hoist them above it.
+    const inner: string[] = [];
+    while (this.next < this.comments.length && this.comments[this.next]!.span.start < s.span.end) {
+      inner.push(indent + this.comments[this.next]!.text.trimEnd());
+      this.next++;
+    }
+    this.out.push(...inner);
+    if (s.kind === "repeat") {
+      const index = s.index ? ` as ${s.index.name}` : "";
+      this.out.push(`${indent}repeat ${expr(s.count)}${index} {`);
+      this.body(s.body, s.bodySpan.end, indent + INDENT);
+      this.out.push(`${indent}}${this.trailingComment(s.span.end)}`);
+      return;
+    }
+    this.out.push(indent + simpleStmt(s) + this.trailingComment(s.span.end));
+  }
+}
+
+function simpleStmt(s: Exclude<Stmt, { kind: "repeat" }>): string {
+  switch (s.kind) {
+    case "input":
+      return `input ${s.name.name}: ${typeExpr(s.type)}`;
+    case "output":
+      return `output ${s.names.map((n) => n.name).join(", ")}`;
+    case "param":
+      return `param ${s.name.name}: ${typeExpr(s.type)}${s.init ? ` = ${expr(s.init)}` : ""}`;
+    case "return":
+      return `return ${expr(s.value)}`;
+    case "train":
+      return `train ${expr(s.loss)} with ${expr(s.optimizer)}`;
+    case "binding":
+      return `${s.name.name}${s.type ? `: ${typeExpr(s.type)}` : ""} = ${expr(s.value)}`;
+    case "error":
+      throw new Error("internal: cannot format a program with syntax errors");
+  }
+}
+
+function paramDecl(p: ParamDecl): string {
+  return `${p.name.name}: ${typeExpr(p.type)}${p.default ? ` = ${expr(p.default)}` : ""}`;
+}
+
+export function typeExpr(t: TypeExpr): string {
+  return t.kind === "scalar" ? t.name.name : `${t.dtype.name}[${t.dims.map(expr).join(", ")}]`;
+}
+
+function args(list: readonly Arg[]): string {
+  return list.map((a) => (a.name ? `${a.name.name}: ${expr(a.value)}` : expr(a.value))).join(", ");
+}
+
+export function expr(e: Expr): string {
+  switch (e.kind) {
+    case "number":
+      return e.text;
+    case "string":
+      return JSON.stringify(e.value);
+    case "name":
+      return e.name;
+    case "call":
+      return `${e.callee.name}(${args(e.args)})`;
+    case "pipe":
+      return `${expr(e.input)} -> ${e.callee.name}${e.args.length ? `(${args(e.args)})` : ""}`;
+    case "binary":
+      return `${expr(e.left)} ${e.op} ${expr(e.right)}`;
+    case "unary":
+      return `-${expr(e.operand)}`;
+    case "paren":
+      return `(${expr(e.inner)})`;
+    case "list":
+      return `[${e.items.map(expr).join(", ")}]`;
+    case "error":
+      throw new Error("internal: cannot format a program with syntax errors");
+  }
+}

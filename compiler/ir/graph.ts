@@ -1,0 +1,45 @@
+// The IR: a graph of primitive ops in topological order (a node's inputs always precede it), typed with symbolic shapes.
+import type { Span } from "../diagnostics/span.js";
+import type { Attrs } from "./define-op.js";
+import type { TensorType } from "./types.js";
+
+export type NodeId = number;
+
+export interface IRNode {
+  id: NodeId;
+  op: string;
+  inputs: readonly NodeId[];
+  attrs: Attrs;
+  type: TensorType;
+  /** The source text this node was lowered from, for diagnostics in later phases. */
+  span?: Span;
+  /** The binding or parameter this node produces, when it has one (for dumps and graph rendering). */
+  label?: string;
+}
+
+export interface GraphParam {
+  name: string;
+  node: NodeId;
+  type: TensorType;
+  init: string;
+  initArgs: readonly number[];
+}
+
+export interface Optimizer {
+  name: "sgd" | "adam";
+  /** Every argument resolved to a number, defaults filled in. */
+  args: Readonly<Record<string, number>>;
+}
+
+export interface Graph {
+  nodes: IRNode[];
+  inputs: { name: string; node: NodeId; type: TensorType }[];
+  params: GraphParam[];
+  outputs: { name: string; node: NodeId; type: TensorType }[];
+  loss?: NodeId;
+  optimizer?: Optimizer;
+}
+
+export function emptyGraph(): Graph {
+  return { nodes: [], inputs: [], params: [], outputs: [] };
+}

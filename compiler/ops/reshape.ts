@@ -1,0 +1,15 @@
+// Reshape to a fully resolved target shape (the layer resolves -1); element counts must agree symbolically.
+import { defineOp, shapeError } from "../ir/define-op.js";
+import { product } from "../2-check/dims.js";
+import { formatType, type Dim } from "../ir/types.js";
+
+export const reshape = defineOp<{ shape: readonly Dim[] }>({
+  name: "reshape",
+  fusion: "injective",
+  arity: 1,
+  shape([x], { shape }) {
+    const target = { dtype: x!.dtype, shape };
+    if (!product(x!.shape).equals(product(shape))) return shapeError("reshapeCount", { from: formatType(x!), to: formatType(target) });
+    return target;
+  },
+});

@@ -1,0 +1,27 @@
+// Shared test helpers: compile a source string, render its diagnostics, run the CLI in-process.
+import { compile, type CompileResult } from "../compiler/index.js";
+import { renderAll } from "../compiler/diagnostics/diagnostic.js";
+import { main } from "../cli/main.js";
+import type { CheckOptions } from "../compiler/2-check/check.js";
+import { formatType } from "../compiler/ir/types.js";
+
+export function compileText(text: string, options: CheckOptions = {}, file = "test.dlg"): CompileResult {
+  return compile(text, file, options);
+}
+
+export function rendered(result: CompileResult, text: string, file = "test.dlg"): string {
+  return renderAll(result.diagnostics, { path: file, text });
+}
+
+/** The type of a model-level binding (last one of that name), as text. */
+export function bindingType(result: CompileResult, name: string): string | undefined {
+  const b = [...(result.check?.bindings ?? [])].reverse().find((x) => x.name === name);
+  return b?.type ? formatType(b.type) : b?.description;
+}
+
+export async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), color: false });
+  return { code, stdout, stderr };
+}
