@@ -49,7 +49,7 @@ export const allTokens: TokenType[] = [
   Arrow, Plus, Minus, Star, Slash, At, LParen, RParen, LBracket, RBracket, LBrace, RBrace, Comma, Colon, Equals,
 ];
 
-export const dlgLexer = new Lexer(allTokens, { positionTracking: "onlyOffset", ensureOptimizations: false });
+export const dlgLexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false });
 
 export interface LexedSource {
   tokens: IToken[];

@@ -120,7 +120,8 @@ class Checker {
     const hyperparameters = this.bindHyperparameters(model, frame.scope, options.overrides ?? {});
     this.execBody(model.body, frame);
     const graph = this.builder.graph;
-    if (graph.outputs.length === 0 && graph.loss === undefined) this.report("noOutput", model.name.span, { model: model.name.name });
+    const declaresResult = model.body.some((s) => s.kind === "output" || s.kind === "train");
+    if (!declaresResult) this.report("noOutput", model.name.span, { model: model.name.name });
     const bindings = [...this.bindings.values()].sort((a, b) => a.span.start - b.span.start);
     return { model: model.name.name, graph, bindings, hyperparameters };
   }

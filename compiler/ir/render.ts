@@ -17,7 +17,7 @@ export function renderGraph(graph: Graph, name: string, format: GraphFormat): st
 }
 
 function dotString(s: string): string {
-  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 }
 
 function dot(graph: Graph, name: string, outputs: Map<number, string>): string {
@@ -34,14 +34,15 @@ function dot(graph: Graph, name: string, outputs: Map<number, string>): string {
   return lines.join("\n") + "\n";
 }
 
-function mermaidText(s: string): string {
-  return `"${s.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;")}"`;
+/** Escapes each line and joins them with Mermaid's line break. */
+function mermaidText(...lines: string[]): string {
+  return `"${lines.map((s) => s.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;")).join("<br/>")}"`;
 }
 
 function mermaid(graph: Graph, outputs: Map<number, string>): string {
   const lines = ["flowchart TD"];
   for (const n of graph.nodes) {
-    const text = mermaidText(`${title(n)}<br/>${formatType(n.type)}`);
+    const text = mermaidText(title(n), formatType(n.type));
     const node = n.op === "input" ? `([${text}])` : n.op === "param" ? `[/${text}/]` : `[${text}]`;
     lines.push(`  n${n.id}${node}`);
   }
