@@ -21,10 +21,10 @@ export function parse(text: string, file: string): ParseResult {
   const bag = new DiagnosticBag(file);
   const empty: Program = { decls: [], comments: [], span: { start: 0, end: text.length } };
   const lexed = lex(text);
-  for (const run of lexed.badRuns) {
+  for (const run of lexed.badRuns.slice(0, MAX_SYNTAX_ERRORS)) {
     bag.report("unexpectedCharacter", { start: run.offset, end: run.offset + run.length }, { text: text.slice(run.offset, run.offset + run.length) });
   }
-  for (const t of lexed.tokens) {
+  for (const t of lexed.tokens.filter((t) => t.tokenType === UnterminatedString).slice(0, MAX_SYNTAX_ERRORS)) {
     if (t.tokenType === UnterminatedString) bag.report("unterminatedString", { start: t.startOffset, end: t.startOffset + t.image.length }, {}, { hint: 'strings end with `"` on the same line' });
   }
   const deep = findExcessiveNesting(lexed.tokens);
