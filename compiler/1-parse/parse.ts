@@ -5,7 +5,7 @@ import type { Span } from "../diagnostics/span.js";
 import type { Program } from "./ast.js";
 import { cstToAst } from "./cst-to-ast.js";
 import { parseTokens } from "./grammar.js";
-import { LBrace, LBracket, LParen, lex, Minus, RBrace, RBracket, RParen, UnterminatedString } from "./tokens.js";
+import { Block, Identifier, LBrace, LBracket, LParen, lex, Minus, Model, RBrace, RBracket, RParen, UnterminatedString } from "./tokens.js";
 
 /** Deeper nesting than this is refused before parsing, so hostile input cannot exhaust the stack of any later phase. */
 export const MAX_NESTING = 128;
@@ -35,17 +35,41 @@ export function parse(text: string, file: string): ParseResult {
   const { cst, errors } = parseTokens(lexed.tokens);
   let reported = 0;
   let lastOffset = -1;
+  const declStarts = lexed.tokens.filter((t) => t.tokenType === Model || t.tokenType === Block).map((t) => t.startOffset);
   for (const e of errors) {
     const span = errorSpan(e.token, e.previous, text);
     // One error per position: recovery can fail several times at the same token.
     if (span.start === lastOffset) continue;
     if (lexed.tokens.length > 0 && e.token.tokenType === UnterminatedString) continue;
+    // After a declaration's header fails, recovery skips its body line by line, each skip an "expected EOF": noise
+    // under the first error, until the next `model` or `block` begins.
+    const skipping = lastOffset >= 0 && isTopLevelResync(e) && !declStarts.some((d) => d > lastOffset && d <= span.start);
     lastOffset = span.start;
+    if (skipping) continue;
     if (++reported > MAX_SYNTAX_ERRORS) break;
-    bag.report("syntaxError", span, { found: describeToken(e.token), expected: expectedFrom(e.message, e.ruleStack) });
+    const found = describeToken(e.token);
+    const expected = expectedFrom(e.message, e.ruleStack);
+    const header = e.ruleStack[e.ruleStack.length - 1];
+    bag.report("syntaxError", span, { found, expected }, syntaxHint(header, found, expected, e.previous));
   }
   const program = cstToAst(cst, lexed.comments, text.length);
   return { program, diagnostics: bag };
+}
+
+/** Hints for the slips people make most, from habits of other languages. */
+function syntaxHint(rule: string | undefined, found: string, expected: string, previous: IToken | undefined): { hint?: string } {
+  if ((rule === "modelDecl" || rule === "blockDecl") && expected === "'('" && found === "'{'") {
+    const kind = rule === "modelDecl" ? "model" : "block";
+    return { hint: `a ${kind} without parameters still takes \`()\`, as in \`${kind} ${previous?.image ?? "Name"}() {\`` };
+  }
+  if (rule === "callOrName" && found === "'='" && previous?.tokenType === Identifier)
+    return { hint: `named arguments are written \`${previous.image}: value\`` };
+  return {};
+}
+
+/** The program rule's own failure to go on (chevrotain's "expected EOF"), as opposed to an error inside a declaration. */
+function isTopLevelResync(e: { message: string; ruleStack: readonly string[] }): boolean {
+  return e.ruleStack.length <= 1 && /--> EOF <--/.test(e.message);
 }
 
 function findExcessiveNesting(tokens: IToken[]): Span | undefined {
@@ -62,7 +86,13 @@ function findExcessiveNesting(tokens: IToken[]): Span | undefined {
 }
 
 function errorSpan(token: IToken, previous: IToken | undefined, text: string): Span {
-  if (!Number.isNaN(token.startOffset) && token.image.length > 0) return { start: token.startOffset, end: token.startOffset + token.image.length };
+  const afterPrevious = previous && !Number.isNaN(previous.startOffset) ? previous.startOffset + previous.image.length : undefined;
+  if (!Number.isNaN(token.startOffset) && token.image.length > 0) {
+    // Inside an unclosed `(` the next line's first token is what fails; the mistake is at the end of the line before.
+    if (afterPrevious !== undefined && afterPrevious <= token.startOffset && text.slice(afterPrevious, token.startOffset).includes("\n"))
+      return { start: afterPrevious, end: afterPrevious };
+    return { start: token.startOffset, end: token.startOffset + token.image.length };
+  }
   if (!Number.isNaN(token.startOffset) && token.tokenType.name === "Newline") {
     // A synthetic end of statement (before `}` or at end of file): point just after the previous token.
     const at = previous && !Number.isNaN(previous.startOffset) ? previous.startOffset + previous.image.length : token.startOffset;

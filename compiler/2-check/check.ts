@@ -49,6 +49,11 @@ function num(name: string, value: number): ParamSpec {
   return { name, kind: "float", default: { kind: "float", value } };
 }
 
+/** Other frameworks' names for the dtypes (NumPy, PyTorch), for the hint on an unknown dtype. */
+const DTYPE_ALIASES: Readonly<Record<string, DType>> = {
+  float: "f32", float32: "f32", single: "f32", float16: "f16", half: "f16", int: "i32", int32: "i32", long: "i32", int64: "i32",
+};
+
 /** Repeat counts beyond this are almost certainly a typo and would only exhaust memory. */
 const MAX_REPEAT = 100_000;
 
@@ -97,6 +102,8 @@ class Checker {
   private readonly recursive = new Set<string>();
   private readonly bindings = new Map<number, BindingInfo>();
   private readonly reported = new Set<string>();
+  /** The block calls being evaluated, innermost last: a mistake inside a block body also points at the call. */
+  private readonly calls: { block: string; span: Span }[] = [];
   private trained = false;
 
   constructor(private readonly program: Program, private readonly bag: DiagnosticBag) {}
@@ -133,6 +140,8 @@ class Checker {
     const dedupeKey = `${key}:${span.start}:${span.end}`;
     if (this.reported.has(dedupeKey)) return;
     this.reported.add(dedupeKey);
+    const call = this.calls[this.calls.length - 1];
+    if (call) extras = { ...extras, secondary: [...(extras.secondary ?? []), { span: call.span, label: `in this call of \`${call.block}\`` }] };
     this.bag.report(key, span, params, extras);
   }
 
@@ -443,7 +452,7 @@ class Checker {
 
   private resolveDtype(id: Ident): DType | undefined {
     if ((DTYPES as readonly string[]).includes(id.name)) return id.name as DType;
-    const hint = closest(id.name, DTYPES);
+    const hint = DTYPE_ALIASES[id.name.toLowerCase()] ?? closest(id.name, DTYPES);
     this.report("unknownDtype", id.span, { name: id.name }, hint ? { hint: `did you mean \`${hint}\`?` } : {});
     return undefined;
   }
@@ -514,7 +523,11 @@ class Checker {
         return;
       }
       const dim = this.evalDimQuiet(d, scope);
-      if (dim && !dim.equals(actual.shape[i]!)) mismatches.push(`dim ${i}: ${dim} vs ${actual.shape[i]}`);
+      if (dim && !dim.equals(actual.shape[i]!)) {
+        // `D = 64 vs 256` says where the 64 came from when the declaration names it.
+        const text = exprText(d, scope);
+        mismatches.push(`dim ${i}: ${text === dim.toString() ? text : `${text} = ${dim}`} vs ${actual.shape[i]}`);
+      }
     });
     if (dtype !== actual.dtype) mismatches.unshift(`dtype ${dtype} vs ${actual.dtype}`);
     return mismatches.length ? { ok: false, declared: declaredText(), detail: mismatches.join(", ") } : { ok: true };
@@ -671,7 +684,16 @@ class Checker {
     let layerName: string | undefined;
     const ctx: LayerContext = {
       callee,
-      op: (name, inputs, attrs = {}) => builder.op(name, inputs, attrs, span),
+      op: (name, inputs, attrs = {}) => {
+        try {
+          return builder.op(name, inputs, attrs, span);
+        } catch (e) {
+          // A primitive inside a layer's expansion (gelu's erf, softmax's exp) is reported under the name the user wrote.
+          if (e instanceof ShapeFailure && name !== callee && e.error.params["op"] === name)
+            throw new ShapeFailure({ ...e.error, params: { ...e.error.params, op: callee } }, e.span);
+          throw e;
+        }
+      },
       constant: (value, dtype = "f32") => builder.constant(value, dtype),
       dimScalar: (d) => {
         const c = d.constValue();
@@ -730,6 +752,16 @@ class Checker {
     }
     if (!ok) return POISON;
     const naming = frame.naming.child(frame.naming.claim(frame.bindingName || name));
+    this.calls.push({ block: name, span });
+    try {
+      return this.runBlockBody(block, scope, naming);
+    } finally {
+      this.calls.pop();
+    }
+  }
+
+  private runBlockBody(block: BlockDecl, scope: Scope, naming: NamingScope): Value {
+    const name = block.name.name;
     const result = this.execBody(block.body, { scope, naming, bindingName: "", block, recordBindings: false, inRepeat: false });
     if (result === undefined) {
       this.report("missingReturn", block.name.span, { block: name });

@@ -1,6 +1,7 @@
 // Call signatures (for built-ins, blocks, initializers and optimizers) and binding call-site arguments to them.
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
+import { closest } from "../diagnostics/suggest.js";
 import { describeValue, isPoisoned, type Value } from "./values.js";
 
 export type ParamKind = "tensor" | "operand" | "int" | "float" | "bool" | "string" | "ints" | "axes" | "tensors" | "any";
@@ -90,7 +91,10 @@ export function bindArguments(
     const spec = params.find((p) => p.name === arg.name!.name);
     if (!spec) {
       const names = params.map((p) => p.name);
-      bag.report("unknownNamedArgument", arg.name.span, { callee, name: arg.name.name }, { hint: names.length ? `parameters are ${names.join(", ")}` : `${callee} takes no arguments` });
+      const given = arg.name.name;
+      const guess = closest(given, names) ?? (given.length >= 2 ? names.find((n) => n.startsWith(given)) : undefined);
+      const list = `parameters are ${names.join(", ")}`;
+      bag.report("unknownNamedArgument", arg.name.span, { callee, name: given }, { hint: !names.length ? `${callee} takes no arguments` : guess ? `did you mean \`${guess}\`? (${list})` : list });
       ok = false;
       continue;
     }

@@ -105,6 +105,7 @@ export function renderDiagnostic(d: Diagnostic, source: SourceFile, index = new 
   out.push(`${paint(sevColor, `${d.severity}[${d.code}]`)}${paint("1", `: ${d.message}`)}`);
   out.push(`${pad}${paint("1;34", "-->")} ${source.path}:${start.line}:${start.column}`);
   out.push(`${pad} ${paint("1;34", "|")}`);
+  let shownLine = -1;
   const excerpt = (span: Span, label: string | undefined, caret: string, color: string) => {
     const s = index.position(span.start);
     const e = index.position(Math.max(span.start, span.end));
@@ -112,7 +113,9 @@ export function renderDiagnostic(d: Diagnostic, source: SourceFile, index = new 
     const lineEndCol = text.length + 1;
     const endCol = e.line === s.line ? Math.max(e.column, s.column + 1) : Math.max(lineEndCol, s.column + 1);
     const underline = " ".repeat(s.column - 1) + caret.repeat(endCol - s.column);
-    out.push(`${paint("1;34", String(s.line).padStart(gutter) + " |")} ${expandTabs(text)}`);
+    // A note on the line just shown gets only its own underline, not a second copy of the line.
+    if (s.line !== shownLine) out.push(`${paint("1;34", String(s.line).padStart(gutter) + " |")} ${expandTabs(text)}`);
+    shownLine = s.line;
     out.push(`${pad} ${paint("1;34", "|")} ${paint(color, underline + (label ? ` ${label}` : ""))}`);
   };
   excerpt(d.span, d.label, "^", sevColor);

@@ -30,7 +30,8 @@ export function normalizeAxis(axis: number, rank: number): number | undefined {
 
 export function requireFloat(op: string, t: TensorType, what = "input"): ShapeError | undefined {
   if (isFloat(t.dtype)) return undefined;
-  return shapeError("dtypeMismatch", { op, expected: `a float tensor (f32 or f16) as ${what}`, actual: formatType(t) });
+  return shapeError("dtypeMismatch", { op, expected: `a float tensor (f32 or f16) as ${what}`, actual: formatType(t) }, undefined,
+    'convert it with cast(x, "f32")');
 }
 
 export function requireSameDtype(op: string, a: TensorType, b: TensorType): ShapeError | undefined {

@@ -2,7 +2,8 @@
 import type { LayerArgs, LayerContext } from "../../2-check/lower-to-ir.js";
 import type { ParamSpec } from "../../2-check/signature.js";
 import type { TensorValue, Value } from "../../2-check/values.js";
-import { Dim } from "../../ir/types.js";
+import type { Span } from "../../diagnostics/span.js";
+import { Dim, formatType } from "../../ir/types.js";
 
 export interface BuiltinDef {
   name: string;
@@ -24,10 +25,15 @@ export const float = (name: string, def?: number): ParamSpec =>
 export const bool = (name: string, def: boolean): ParamSpec => ({ name, kind: "bool", default: { kind: "bool", value: def } });
 export const string = (name: string, def: string): ParamSpec => ({ name, kind: "string", default: { kind: "string", value: def } });
 
-/** Resolves an axis (negative counts from the end) against a rank, or fails with the axis named. */
-export function axisOf(ctx: LayerContext, axis: number, rank: number): number {
+/**
+ * Resolves an axis (negative counts from the end) against x's rank, or fails with the axis named, at `span` (the axis
+ * argument) and with x's type shown.
+ */
+export function axisOf(ctx: LayerContext, axis: number, x: TensorValue, span?: Span, what = "input"): number {
+  const rank = x.type.shape.length;
   const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) ctx.fail({ key: "axisRange", params: { op: ctx.callee, axis, rank } });
+  if (a < 0 || a >= rank)
+    ctx.fail({ key: "axisRange", params: { op: ctx.callee, axis, rank }, label: `${what} is ${formatType(x.type)}`, hint: rank > 0 ? `axes of a rank-${rank} tensor are 0..${rank - 1}, or -${rank}..-1 from the end` : "a scalar has no axes" }, span);
   return a;
 }
 

@@ -2,7 +2,7 @@
 // as expansions into primitives. Parameter shapes and names follow LANGUAGE.md (PyTorch/Keras-compatible counts).
 import type { LayerContext } from "../../2-check/lower-to-ir.js";
 import type { TensorValue } from "../../2-check/values.js";
-import { Dim, formatType } from "../../ir/types.js";
+import { Dim, formatType, isFloat } from "../../ir/types.js";
 import { bool, defineBuiltin, float, int, string, tensor, type BuiltinDef } from "./define-layer.js";
 
 const GLOROT = { name: "glorot_uniform", args: [] };
@@ -27,7 +27,13 @@ export const layerBuiltins: BuiltinDef[] = [
     name: "dense",
     params: [tensor("x"), int("units"), bool("bias", true)],
     summary: "x @ weight[in, units] + bias[units] on the last axis",
-    apply: (ctx, args) => denseProjection(ctx, args.tensor("x"), args.size("units"), args.bool("bias")),
+    apply(ctx, args) {
+      const x = args.tensor("x");
+      if (!isFloat(x.type.dtype))
+        ctx.fail({ key: "dtypeMismatch", params: { op: "dense", expected: "a float tensor (f32 or f16)", actual: formatType(x.type) },
+          hint: 'integer ids go through embedding(ids, vocab, dim) first; other integers through cast(x, "f32")' }, args.spanOf("x"));
+      return denseProjection(ctx, x, args.size("units"), args.bool("bias"));
+    },
   }),
   defineBuiltin({
     name: "conv2d",

@@ -11,7 +11,8 @@ export const lossBuiltins: BuiltinDef[] = [
       const logits = args.tensor("logits");
       const labels = args.tensor("labels");
       if (labels.type.dtype !== "i32")
-        ctx.fail({ key: "dtypeMismatch", params: { op: "cross_entropy", expected: "i32 class labels", actual: formatType(labels.type) } }, args.spanOf("labels"));
+        ctx.fail({ key: "dtypeMismatch", params: { op: "cross_entropy", expected: "i32 class labels", actual: formatType(labels.type) },
+          hint: logits.type.dtype === "i32" ? "the order is cross_entropy(logits, labels); these look swapped" : "labels are integer class indices, one per row of logits" }, args.spanOf("labels"));
       if (logits.type.shape.length < 1)
         ctx.fail({ key: "rankMismatch", params: { op: "cross_entropy", expected: "logits of rank 1 or more", actual: formatType(logits.type) } }, args.spanOf("logits"));
       const last = logits.type.shape.length - 1;

@@ -6,7 +6,7 @@ import { axisOf, bool, defineBuiltin, int, tensor, type BuiltinDef } from "./def
 function reductionAxes(ctx: LayerContext, args: LayerArgs, x: TensorValue): number[] {
   const rank = x.type.shape.length;
   if (!args.has("axis")) return [...Array(rank).keys()];
-  const axes = args.ints("axis").map((a) => axisOf(ctx, a, rank));
+  const axes = args.ints("axis").map((a) => axisOf(ctx, a, x, args.spanOf("axis")));
   if (new Set(axes).size !== axes.length) ctx.fail({ key: "badValue", params: { what: `${ctx.callee}: \`axis\``, value: `[${args.ints("axis").join(", ")}]`, expected: "distinct axes" } });
   return axes.sort((a, b) => a - b);
 }
@@ -37,7 +37,7 @@ export const reductionBuiltins: BuiltinDef[] = [
     summary: "exp(x) / sum(exp(x)) along an axis, max-subtracted",
     apply(ctx, args) {
       const x = args.tensor("x");
-      const axis = axisOf(ctx, args.int("axis"), x.type.shape.length);
+      const axis = axisOf(ctx, args.int("axis"), x, args.spanOf("axis"));
       const e = ctx.op("exp", [shiftedByMax(ctx, x, axis)]);
       return ctx.op("div", [e, ctx.op("reduce_sum", [e], { axes: [axis], keepdims: true })]);
     },
@@ -48,7 +48,7 @@ export const reductionBuiltins: BuiltinDef[] = [
     summary: "x - logsumexp(x) along an axis, max-subtracted",
     apply(ctx, args) {
       const x = args.tensor("x");
-      const axis = axisOf(ctx, args.int("axis"), x.type.shape.length);
+      const axis = axisOf(ctx, args.int("axis"), x, args.spanOf("axis"));
       const shifted = shiftedByMax(ctx, x, axis);
       const lse = ctx.op("log", [ctx.op("reduce_sum", [ctx.op("exp", [shifted])], { axes: [axis], keepdims: true })]);
       return ctx.op("sub", [shifted, lse]);

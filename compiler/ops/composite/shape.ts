@@ -21,6 +21,9 @@ export const shapeBuiltins: BuiltinDef[] = [
           ctx.fail({ key: "reshapeCount", params: { from: formatType(x.type), to: `[${dims.join(", ")}]` }, label: `${product(x.type.shape)} elements are not a multiple of ${known}` }, args.spanOf("shape"));
         shape = dims.map((d) => (d.constValue() === -1 ? inferred! : d));
       }
+      const [from, to] = [product(x.type.shape), product(shape)];
+      if (!from.equals(to))
+        ctx.fail({ key: "reshapeCount", params: { from: formatType(x.type), to: formatType({ dtype: x.type.dtype, shape }) }, label: `${from} elements vs ${to}` }, args.spanOf("shape"));
       return ctx.op("reshape", [x], { shape });
     },
   }),
@@ -51,7 +54,7 @@ export const shapeBuiltins: BuiltinDef[] = [
     summary: "joins tensors along an axis",
     apply(ctx, args) {
       const xs = args.tensors("xs");
-      const axis = axisOf(ctx, args.int("axis"), xs[0]!.type.shape.length);
+      const axis = axisOf(ctx, args.int("axis"), xs[0]!, args.spanOf("axis"), "input 0");
       return ctx.op("concat", xs, { axis });
     },
   }),
@@ -61,7 +64,7 @@ export const shapeBuiltins: BuiltinDef[] = [
     summary: "the range start..end of one axis (negative bounds count from the end)",
     apply(ctx, args) {
       const x = args.tensor("x");
-      const axis = axisOf(ctx, args.int("axis"), x.type.shape.length);
+      const axis = axisOf(ctx, args.int("axis"), x, args.spanOf("axis"));
       const size = x.type.shape[axis]!;
       const bound = (name: string) => {
         const d = args.dim(name);
