@@ -45,7 +45,8 @@ export interface InitSpec {
 }
 
 export class IRBuilder {
-  readonly graph: Graph = emptyGraph();
+  /** Appends to `graph` (a fresh one by default); later phases extend a copy of the forward graph. */
+  constructor(readonly graph: Graph = emptyGraph()) {}
 
   op(name: string, inputs: readonly TensorValue[], attrs: Attrs = {}, span?: Span, label?: string): TensorValue {
     const type = getOp(name).shape(inputs.map((i) => i.type), attrs);

@@ -38,6 +38,12 @@ export interface Graph {
   outputs: { name: string; node: NodeId; type: TensorType }[];
   loss?: NodeId;
   optimizer?: Optimizer;
+  /** After autodiff: d loss / d parameter, by parameter name. */
+  grads?: { name: string; node: NodeId }[];
+  /** Optimizer state a training step reads (sources of op `state`), with how each starts. */
+  state?: { name: string; node: NodeId; type: TensorType; init: number }[];
+  /** After a training step: the new value of each parameter and state tensor, by name. */
+  updates?: { name: string; node: NodeId }[];
 }
 
 export function emptyGraph(): Graph {

@@ -1,6 +1,8 @@
 // Concatenation along one (normalized) axis; every other dim must agree.
 import { defineOp, shapeError } from "../ir/define-op.js";
 import { formatType } from "../ir/types.js";
+import { Dim } from "../ir/types.js";
+import { copyAlongAxis, sizeOf, splitAt } from "./host.js";
 import { requireSameDtype } from "./shape-rules.js";
 
 export const concat = defineOp<{ axis: number }>({
@@ -25,5 +27,25 @@ export const concat = defineOp<{ axis: number }>({
       size = size.add(t.shape[axis]!);
     }
     return { dtype: first.dtype, shape: first.shape.map((d, i) => (i === axis ? size : d)) };
+  },
+  reference(inputs, { axis }, ctx) {
+    const out = ctx.alloc(sizeOf(ctx.output.shape));
+    const { outer, inner } = splitAt(ctx.output.shape, axis);
+    let at = 0;
+    inputs.forEach((x, i) => {
+      const len = ctx.inputs[i]!.shape[axis]!;
+      copyAlongAxis(x, len, 0, out, ctx.output.shape[axis]!, at, len, outer, inner);
+      at += len;
+    });
+    return out;
+  },
+  vjp(ctx, { axis }) {
+    let start = Dim.const(0);
+    return ctx.inputs.map((x, i) => {
+      const end = start.add(x.type.shape[axis]!);
+      const g = ctx.needs(i) ? ctx.op("slice", [ctx.grad], { axis, start, end }) : undefined;
+      start = end;
+      return g;
+    });
   },
 });

@@ -1,7 +1,42 @@
 // 2-D convolution, channels last: x [N, H, W, C] with kernel [k, k, C, F] -> [N, H', W', F].
 import { defineOp, shapeError } from "../ir/define-op.js";
+import type { TensorValue } from "../2-check/values.js";
 import { Dim, formatType } from "../ir/types.js";
 import { requireFloat, requireRank, requireSameDtype } from "./shape-rules.js";
+
+interface ConvGeometry {
+  n: number; h: number; w: number; c: number; kh: number; kw: number; f: number; oh: number; ow: number;
+  stride: number; padTop: number; padLeft: number;
+}
+
+/** Sizes of one convolution, with TensorFlow's split of "same" padding (the extra pixel goes bottom/right). */
+function geometry(xShape: readonly number[], kShape: readonly number[], outShape: readonly number[], stride: number, padding: "valid" | "same"): ConvGeometry {
+  const [n, h, w, c] = xShape as [number, number, number, number];
+  const [kh, kw, , f] = kShape as [number, number, number, number];
+  const [, oh, ow] = outShape as [number, number, number];
+  const pad = (size: number, out: number, k: number) => (padding === "same" ? Math.floor(Math.max((out - 1) * stride + k - size, 0) / 2) : 0);
+  return { n, h, w, c, kh, kw, f, oh, ow, stride, padTop: pad(h, oh, kh), padLeft: pad(w, ow, kw) };
+}
+
+/** Calls visit(xIndex, kIndex, outIndex, channels, filters) for every in-bounds (output pixel, kernel tap) pair. */
+function forEachTap(g: ConvGeometry, visit: (xBase: number, kBase: number, oBase: number) => void): void {
+  for (let b = 0; b < g.n; b++)
+    for (let i = 0; i < g.oh; i++)
+      for (let j = 0; j < g.ow; j++) {
+        const oBase = ((b * g.oh + i) * g.ow + j) * g.f;
+        for (let ki = 0; ki < g.kh; ki++) {
+          const y = i * g.stride + ki - g.padTop;
+          if (y < 0 || y >= g.h) continue;
+          for (let kj = 0; kj < g.kw; kj++) {
+            const x = j * g.stride + kj - g.padLeft;
+            if (x < 0 || x >= g.w) continue;
+            visit(((b * g.h + y) * g.w + x) * g.c, (ki * g.kw + kj) * g.c * g.f, oBase);
+          }
+        }
+      }
+}
+
+type ConvAttrs = { stride: number; padding: "valid" | "same" };
 
 /** Output size along one spatial axis: floor((H - k) / s) + 1 for valid, ceil(H / s) for same (TensorFlow's rule). */
 export function convOutputSize(size: Dim, kernel: Dim, stride: number, padding: "valid" | "same"): Dim {
@@ -10,7 +45,7 @@ export function convOutputSize(size: Dim, kernel: Dim, stride: number, padding: 
   return size.sub(kernel).floorDiv(s).add(Dim.const(1));
 }
 
-export const conv2d = defineOp<{ stride: number; padding: "valid" | "same" }>({
+export const conv2d = defineOp<ConvAttrs>({
   name: "conv2d",
   fusion: "opaque",
   arity: 2,
@@ -31,5 +66,73 @@ export const conv2d = defineOp<{ stride: number; padding: "valid" | "same" }>({
       }
     }
     return { dtype: x!.dtype, shape: [n, convOutputSize(h, kh, stride, padding), convOutputSize(wd, kw, stride, padding), f] };
+  },
+  reference([x, k], attrs, ctx) {
+    const g = geometry(ctx.inputs[0]!.shape, ctx.inputs[1]!.shape, ctx.output.shape, attrs.stride, attrs.padding);
+    const acc = new Float64Array(g.n * g.oh * g.ow * g.f);
+    forEachTap(g, (xb, kb, ob) => {
+      for (let ci = 0; ci < g.c; ci++) {
+        const xv = x![xb + ci]!;
+        if (xv === 0) continue;
+        const kRow = kb + ci * g.f;
+        for (let fi = 0; fi < g.f; fi++) acc[ob + fi]! += xv * k![kRow + fi]!;
+      }
+    });
+    const out = ctx.alloc(acc.length);
+    out.set(acc);
+    return out;
+  },
+  vjp(ctx, attrs) {
+    const [x, k] = ctx.inputs as [TensorValue, TensorValue];
+    return [
+      ctx.needs(0) ? ctx.op("conv2d_grad_input", [ctx.grad, k], { ...attrs, shape: x.type.shape }) : undefined,
+      ctx.needs(1) ? ctx.op("conv2d_grad_kernel", [x, ctx.grad], { ...attrs, shape: k.type.shape }) : undefined,
+    ];
+  },
+});
+
+/** d loss / d x of conv2d: every output gradient flows back through the taps that produced it. */
+export const conv2dGradInput = defineOp<ConvAttrs & { shape: readonly Dim[] }>({
+  name: "conv2d_grad_input",
+  fusion: "opaque",
+  arity: 2,
+  shape: ([g], { shape }) => ({ dtype: g!.dtype, shape }),
+  reference([grad, k], attrs, ctx) {
+    const geo = geometry(ctx.output.shape, ctx.inputs[1]!.shape, ctx.inputs[0]!.shape, attrs.stride, attrs.padding);
+    const acc = new Float64Array(geo.n * geo.h * geo.w * geo.c);
+    forEachTap(geo, (xb, kb, ob) => {
+      for (let ci = 0; ci < geo.c; ci++) {
+        const kRow = kb + ci * geo.f;
+        let s = 0;
+        for (let fi = 0; fi < geo.f; fi++) s += grad![ob + fi]! * k![kRow + fi]!;
+        acc[xb + ci]! += s;
+      }
+    });
+    const out = ctx.alloc(acc.length);
+    out.set(acc);
+    return out;
+  },
+});
+
+/** d loss / d kernel of conv2d: input patches times output gradients, summed over batch and positions. */
+export const conv2dGradKernel = defineOp<ConvAttrs & { shape: readonly Dim[] }>({
+  name: "conv2d_grad_kernel",
+  fusion: "opaque",
+  arity: 2,
+  shape: ([x], { shape }) => ({ dtype: x!.dtype, shape }),
+  reference([x, grad], attrs, ctx) {
+    const geo = geometry(ctx.inputs[0]!.shape, ctx.output.shape, ctx.inputs[1]!.shape, attrs.stride, attrs.padding);
+    const acc = new Float64Array(geo.kh * geo.kw * geo.c * geo.f);
+    forEachTap(geo, (xb, kb, ob) => {
+      for (let ci = 0; ci < geo.c; ci++) {
+        const xv = x![xb + ci]!;
+        if (xv === 0) continue;
+        const kRow = kb + ci * geo.f;
+        for (let fi = 0; fi < geo.f; fi++) acc[kRow + fi]! += xv * grad![ob + fi]!;
+      }
+    });
+    const out = ctx.alloc(acc.length);
+    out.set(acc);
+    return out;
   },
 });

@@ -1,6 +1,12 @@
-// Row lookup: table [V, D] indexed by integer ids [...] -> [..., D] (embedding's forward).
-import { defineOp } from "../ir/define-op.js";
+// Row lookup: table [V, D] indexed by integer ids [...] -> [..., D] (embedding's forward), and its scatter-add gradient.
+import { defineOp, ExecutionError, type HostData } from "../ir/define-op.js";
+import type { Dim } from "../ir/types.js";
 import { requireDtype, requireRank } from "./shape-rules.js";
+
+function checkId(id: number, vocab: number): number {
+  if (!(id >= 0 && id < vocab)) throw new ExecutionError(`embedding: id ${id} is outside the table's rows 0..${vocab - 1}`);
+  return id;
+}
 
 export const gather = defineOp({
   name: "gather",
@@ -10,5 +16,32 @@ export const gather = defineOp({
     const err = requireRank("gather", table!, 2, "table [V, D]") ?? requireDtype("gather", ids!, "i32", "ids");
     if (err) return err;
     return { dtype: table!.dtype, shape: [...ids!.shape, table!.shape[1]!] };
+  },
+  reference([table, ids], _, ctx) {
+    const [vocab, dim] = ctx.inputs[0]!.shape as [number, number];
+    const out = ctx.alloc(ids!.length * dim);
+    for (let i = 0; i < ids!.length; i++) {
+      const row = checkId(ids![i]!, vocab) * dim;
+      for (let d = 0; d < dim; d++) out[i * dim + d] = table![row + d]!;
+    }
+    return out;
+  },
+  vjp: (ctx) => [ctx.needs(0) ? ctx.op("gather_grad", [ctx.inputs[1]!, ctx.grad], { shape: ctx.inputs[0]!.type.shape }) : undefined, undefined],
+});
+
+/** Adds each row of the gradient into the table row its id selected; repeated ids accumulate. */
+export const gatherGrad = defineOp<{ shape: readonly Dim[] }>({
+  name: "gather_grad",
+  fusion: "opaque",
+  arity: 2,
+  shape: ([, g], { shape }) => ({ dtype: g!.dtype, shape }),
+  reference([ids, g], _, ctx): HostData {
+    const [vocab, dim] = ctx.output.shape as [number, number];
+    const out = ctx.alloc(vocab * dim);
+    for (let i = 0; i < ids!.length; i++) {
+      const row = checkId(ids![i]!, vocab) * dim;
+      for (let d = 0; d < dim; d++) out[row + d]! += g![i * dim + d]!;
+    }
+    return out;
   },
 });

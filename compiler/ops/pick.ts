@@ -1,5 +1,6 @@
 // Picks one entry of the last axis per row: x [..., C] and integer indices [...] -> [...] (cross-entropy's selection).
-import { defineOp, shapeError } from "../ir/define-op.js";
+import { defineOp, ExecutionError, shapeError } from "../ir/define-op.js";
+import type { Dim } from "../ir/types.js";
 import { formatType } from "../ir/types.js";
 import { requireDtype } from "./shape-rules.js";
 
@@ -14,5 +15,31 @@ export const pick = defineOp({
     const ok = x!.shape.length >= 1 && index!.shape.length === lead.length && lead.every((d, i) => d.equals(index!.shape[i]!));
     if (!ok) return shapeError("labelShape", { logits: formatType(x!), labels: formatType(index!) });
     return { dtype: x!.dtype, shape: lead };
+  },
+  reference([x, index], _, ctx) {
+    const classes = ctx.inputs[0]!.shape[ctx.inputs[0]!.shape.length - 1]!;
+    const out = ctx.alloc(index!.length);
+    for (let i = 0; i < index!.length; i++) out[i] = x![i * classes + checkClass(index![i]!, classes)]!;
+    return out;
+  },
+  vjp: (ctx) => [ctx.op("pick_grad", [ctx.grad, ctx.inputs[1]!], { classes: ctx.inputs[0]!.type.shape[ctx.inputs[0]!.type.shape.length - 1]! }), undefined],
+});
+
+function checkClass(label: number, classes: number): number {
+  if (!(label >= 0 && label < classes)) throw new ExecutionError(`cross_entropy: label ${label} is outside the classes 0..${classes - 1}`);
+  return label;
+}
+
+/** Places each gradient at its picked class, zeros elsewhere: [...] and indices [...] -> [..., classes]. */
+export const pickGrad = defineOp<{ classes: Dim }>({
+  name: "pick_grad",
+  fusion: "injective",
+  arity: 2,
+  shape: ([g], { classes }) => ({ dtype: g!.dtype, shape: [...g!.shape, classes] }),
+  reference([g, index], _, ctx) {
+    const classes = ctx.output.shape[ctx.output.shape.length - 1]!;
+    const out = ctx.alloc(index!.length * classes);
+    for (let i = 0; i < index!.length; i++) out[i * classes + checkClass(index![i]!, classes)] = g![i]!;
+    return out;
   },
 });

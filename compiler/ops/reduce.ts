@@ -1,6 +1,9 @@
 // Reductions over a set of axes (already normalized to 0..rank-1, sorted), keeping them as size 1 when asked.
-import { defineOp, shapeError, type OpDef } from "../ir/define-op.js";
+import type { TensorValue } from "../2-check/values.js";
+import { defineOp, shapeError, type GradContext, type OpDef } from "../ir/define-op.js";
 import { Dim } from "../ir/types.js";
+import { product } from "../2-check/dims.js";
+import { reductionIndex } from "./host.js";
 import { requireFloat } from "./shape-rules.js";
 
 export interface ReduceAttrs {
@@ -9,7 +12,15 @@ export interface ReduceAttrs {
   keepdims: boolean;
 }
 
-function reduce(name: string): OpDef<ReduceAttrs> {
+/** The upstream gradient, reshaped to keepdims form and broadcast back over the reduced axes. */
+function spread(ctx: GradContext, g: TensorValue, x: TensorValue, axes: readonly number[]): TensorValue {
+  const kept = x.type.shape.map((d, i) => (axes.includes(i) ? Dim.const(1) : d));
+  const reshaped = ctx.op("reshape", [g], { shape: kept });
+  return ctx.op("broadcast_to", [reshaped], { shape: x.type.shape });
+}
+
+function reduce(name: string, init: number, combine: (acc: number, x: number) => number, finish: (acc: number, count: number) => number,
+  vjp: (ctx: GradContext, attrs: ReduceAttrs) => TensorValue): OpDef<ReduceAttrs> {
   return defineOp<ReduceAttrs>({
     name,
     fusion: "reduce",
@@ -25,9 +36,34 @@ function reduce(name: string): OpDef<ReduceAttrs> {
         : x!.shape.filter((_, i) => !axes.includes(i));
       return { dtype: x!.dtype, shape };
     },
+    reference([x], { axes }, ctx) {
+      const { map, outSize } = reductionIndex(ctx.inputs[0]!.shape, axes);
+      // Accumulate in float64 whatever the storage precision: the oracle should not add rounding of its own.
+      const acc = new Float64Array(outSize).fill(init);
+      for (let i = 0; i < x!.length; i++) acc[map[i]!] = combine(acc[map[i]!]!, x![i]!);
+      const count = x!.length / Math.max(outSize, 1);
+      const out = ctx.alloc(outSize);
+      for (let i = 0; i < outSize; i++) out[i] = finish(acc[i]!, count);
+      return out;
+    },
+    vjp: (ctx, attrs) => [vjp(ctx, attrs)],
   });
 }
 
-export const reduceSum = reduce("reduce_sum");
-export const reduceMean = reduce("reduce_mean");
-export const reduceMax = reduce("reduce_max");
+export const reduceSum = reduce("reduce_sum", 0, (a, x) => a + x, (a) => a, (ctx, { axes }) => spread(ctx, ctx.grad, ctx.inputs[0]!, axes));
+
+export const reduceMean = reduce("reduce_mean", 0, (a, x) => a + x, (a, n) => a / n, (ctx, { axes }) => {
+  const x = ctx.inputs[0]!;
+  const count = product(axes.map((a) => x.type.shape[a]!));
+  const c = count.constValue();
+  const divisor = c !== undefined ? ctx.constant(c, x.type.dtype) : ctx.op("dim_size", [], { dim: count });
+  return ctx.op("div", [spread(ctx, ctx.grad, x, axes), divisor]);
+});
+
+/** The gradient flows to the maxima, split evenly among ties (as PyTorch's amax). */
+export const reduceMax = reduce("reduce_max", -Infinity, (a, x) => (x > a ? x : a), (a) => a, (ctx, { axes }) => {
+  const x = ctx.inputs[0]!;
+  const isMax = ctx.op("equal", [x, spread(ctx, ctx.output, x, axes)]);
+  const ties = spread(ctx, ctx.op("reduce_sum", [isMax], { axes, keepdims: false }), x, axes);
+  return ctx.op("div", [ctx.op("mul", [spread(ctx, ctx.grad, x, axes), isMax]), ties]);
+});

@@ -12,4 +12,10 @@ export const reshape = defineOp<{ shape: readonly Dim[] }>({
     if (!product(x!.shape).equals(product(shape))) return shapeError("reshapeCount", { from: formatType(x!), to: formatType(target) });
     return target;
   },
+  reference([x], _, ctx) {
+    const out = ctx.alloc(x!.length);
+    out.set(x!);
+    return out;
+  },
+  vjp: (ctx) => [ctx.op("reshape", [ctx.grad], { shape: ctx.inputs[0]!.type.shape })],
 });

@@ -1,6 +1,7 @@
 // A contiguous range [start, end) of one axis; bounds are resolved (no negatives) by the layer.
 import { defineOp, shapeError } from "../ir/define-op.js";
 import { formatType, type Dim } from "../ir/types.js";
+import { copyAlongAxis, sizeOf, splitAt } from "./host.js";
 
 export const slice = defineOp<{ axis: number; start: Dim; end: Dim }>({
   name: "slice",
@@ -18,4 +19,35 @@ export const slice = defineOp<{ axis: number; start: Dim; end: Dim }>({
     if (bad) return shapeError("sliceRange", { start: start.toString(), end: end.toString(), size: size.toString() }, `axis ${axis} of input ${formatType(x!)}`);
     return { dtype: x!.dtype, shape: x!.shape.map((d, i) => (i === axis ? len : d)) };
   },
+  reference([x], { axis, start }, ctx) {
+    const inShape = ctx.inputs[0]!.shape;
+    const out = ctx.alloc(sizeOf(ctx.output.shape));
+    const { outer, inner } = splitAt(inShape, axis);
+    const len = ctx.output.shape[axis]!;
+    copyAlongAxis(x!, inShape[axis]!, ctx.dim(start), out, len, 0, len, outer, inner);
+    return out;
+  },
+  vjp: (ctx, { axis, start }) => [ctx.op("pad_axis", [ctx.grad], { axis, start, size: ctx.inputs[0]!.type.shape[axis]! })],
+});
+
+/** Zero-pads one axis to `size`, placing the input at `start` (the gradient of slice). */
+export const padAxis = defineOp<{ axis: number; start: Dim; size: Dim }>({
+  name: "pad_axis",
+  fusion: "injective",
+  arity: 1,
+  shape([x], { axis, start, size }) {
+    if (axis < 0 || axis >= x!.shape.length) return shapeError("axisRange", { op: "pad_axis", axis, rank: x!.shape.length });
+    const end = start.add(x!.shape[axis]!);
+    const over = end.sub(size).constValue();
+    if (over !== undefined && over > 0) return shapeError("sliceRange", { start: start.toString(), end: end.toString(), size: size.toString() });
+    return { dtype: x!.dtype, shape: x!.shape.map((d, i) => (i === axis ? size : d)) };
+  },
+  reference([x], { axis, start }, ctx) {
+    const inShape = ctx.inputs[0]!.shape;
+    const out = ctx.alloc(sizeOf(ctx.output.shape));
+    const { outer, inner } = splitAt(inShape, axis);
+    copyAlongAxis(x!, inShape[axis]!, 0, out, ctx.output.shape[axis]!, ctx.dim(start), inShape[axis]!, outer, inner);
+    return out;
+  },
+  vjp: (ctx, { axis, start }) => [ctx.op("slice", [ctx.grad], { axis, start, end: start.add(ctx.inputs[0]!.type.shape[axis]!) })],
 });

@@ -1,27 +1,38 @@
-// Ops with no tensor inputs: model inputs, parameters, constants, a dim's value, and the causal attention mask.
-import { defineOp } from "../ir/define-op.js";
+// Ops with no tensor inputs: model inputs, parameters, optimizer state, constants, a dim's value, the causal mask.
+import { defineOp, type OpDef } from "../ir/define-op.js";
 import { Dim, type DType } from "../ir/types.js";
 
-export const input = defineOp<{ name: string; dtype: DType; shape: readonly Dim[] }>({
-  name: "input",
-  fusion: "source",
-  arity: 0,
-  shape: (_, { dtype, shape }) => ({ dtype, shape }),
-});
+type NamedSource = { name: string; dtype: DType; shape: readonly Dim[] };
 
+/** Inputs, parameters and optimizer state get their values from the executor, by name; they have no computation. */
+function named<A extends NamedSource>(op: string): OpDef<A> {
+  return defineOp<A>({
+    name: op,
+    fusion: "source",
+    arity: 0,
+    shape: (_, { dtype, shape }) => ({ dtype, shape }),
+    reference(_, { name }) {
+      throw new Error(`internal: ${op} \`${name}\` has no value bound`);
+    },
+  });
+}
+
+export const input = named<NamedSource>("input");
 /** A trainable parameter; `init` names the initializer and `initArgs` holds its numeric arguments. */
-export const param = defineOp<{ name: string; dtype: DType; shape: readonly Dim[]; init: string; initArgs: readonly number[] }>({
-  name: "param",
-  fusion: "source",
-  arity: 0,
-  shape: (_, { dtype, shape }) => ({ dtype, shape }),
-});
+export const param = named<NamedSource & { init: string; initArgs: readonly number[] }>("param");
+/** Optimizer state carried between training steps (momentum, Adam's moments, the step count). */
+export const state = named<NamedSource>("state");
 
 export const constant = defineOp<{ value: number; dtype: DType }>({
   name: "constant",
   fusion: "elementwise",
   arity: 0,
   shape: (_, { dtype }) => ({ dtype, shape: [] }),
+  reference(_, { value }, ctx) {
+    const out = ctx.alloc(1);
+    out[0] = value;
+    return out;
+  },
 });
 
 /** The size of a possibly symbolic dim as an f32 scalar, known once the program is instantiated. */
@@ -30,6 +41,11 @@ export const dimSize = defineOp<{ dim: Dim }>({
   fusion: "elementwise",
   arity: 0,
   shape: () => ({ dtype: "f32", shape: [] }),
+  reference(_, { dim }, ctx) {
+    const out = ctx.alloc(1);
+    out[0] = ctx.dim(dim);
+    return out;
+  },
 });
 
 /** [T, T] of 0 where key <= query and -inf above the diagonal. */
@@ -38,4 +54,10 @@ export const causalMask = defineOp<{ size: Dim }>({
   fusion: "injective",
   arity: 0,
   shape: (_, { size }) => ({ dtype: "f32", shape: [size, size] }),
+  reference(_, __, ctx) {
+    const t = ctx.output.shape[0]!;
+    const out = ctx.alloc(t * t);
+    for (let q = 0; q < t; q++) for (let k = q + 1; k < t; k++) out[q * t + k] = -Infinity;
+    return out;
+  },
 });

@@ -1,6 +1,7 @@
 // Axis permutation: output axis i is input axis perm[i].
 import { defineOp, shapeError } from "../ir/define-op.js";
 import { formatType } from "../ir/types.js";
+import { sizeOf, stridesOf } from "./host.js";
 
 export const transpose = defineOp<{ perm: readonly number[] }>({
   name: "transpose",
@@ -12,5 +13,30 @@ export const transpose = defineOp<{ perm: readonly number[] }>({
     if (perm.length !== rank || seen.size !== rank || perm.some((p) => !Number.isInteger(p) || p < 0 || p >= rank))
       return shapeError("badPermutation", { perm: `[${perm.join(", ")}]`, rank }, `input is ${formatType(x!)}`);
     return { dtype: x!.dtype, shape: perm.map((p) => x!.shape[p]!) };
+  },
+  reference([x], { perm }, ctx) {
+    const inStrides = stridesOf(ctx.inputs[0]!.shape);
+    const outShape = ctx.output.shape;
+    const step = perm.map((p) => inStrides[p]!);
+    const n = sizeOf(outShape);
+    const out = ctx.alloc(n);
+    const counter = new Array<number>(outShape.length).fill(0);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      out[i] = x![at]!;
+      for (let d = outShape.length - 1; d >= 0; d--) {
+        counter[d]!++;
+        at += step[d]!;
+        if (counter[d]! < outShape[d]!) break;
+        at -= step[d]! * outShape[d]!;
+        counter[d] = 0;
+      }
+    }
+    return out;
+  },
+  vjp(ctx, { perm }) {
+    const inverse = new Array<number>(perm.length);
+    perm.forEach((p, i) => (inverse[p] = i));
+    return [ctx.op("transpose", [ctx.grad], { perm: inverse })];
   },
 });

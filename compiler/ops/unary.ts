@@ -1,11 +1,17 @@
 // Elementwise ops of one tensor. Integer tensors are accepted only where the result stays an integer.
-import { defineOp, type OpDef } from "../ir/define-op.js";
+// Each op: its scalar function (the CPU reference) and its derivative written as IR (d = dy/dx, grad = g * d).
+import type { TensorValue } from "../2-check/values.js";
+import { defineOp, type Attrs, type GradContext, type OpDef } from "../ir/define-op.js";
 import { requireFloat } from "./shape-rules.js";
 
 const INTEGER_SAFE = new Set(["neg", "abs", "square"]);
 
-function unary(name: string): OpDef {
-  return defineOp({
+function unary<A extends Attrs = Attrs>(
+  name: string,
+  f: (x: number, attrs: A) => number,
+  grad: (ctx: GradContext, x: TensorValue, y: TensorValue, attrs: A) => TensorValue,
+): OpDef<A> {
+  return defineOp<A>({
     name,
     fusion: "elementwise",
     arity: 1,
@@ -16,21 +22,75 @@ function unary(name: string): OpDef {
       }
       return x!;
     },
+    reference([x], attrs, ctx) {
+      const out = ctx.alloc(x!.length);
+      for (let i = 0; i < out.length; i++) out[i] = f(x![i]!, attrs);
+      return out;
+    },
+    vjp(ctx, attrs) {
+      return [grad(ctx, ctx.inputs[0]!, ctx.output, attrs)];
+    },
   });
 }
 
-export const neg = unary("neg");
-export const relu = unary("relu");
-/** Attr `alpha`: the slope for negative inputs. */
-export const leakyRelu = unary("leaky_relu");
-export const exp = unary("exp");
-export const log = unary("log");
-export const sqrt = unary("sqrt");
-export const rsqrt = unary("rsqrt");
-export const abs = unary("abs");
-export const tanh = unary("tanh");
-export const sigmoid = unary("sigmoid");
-export const erf = unary("erf");
-export const square = unary("square");
+const mul = (ctx: GradContext, a: TensorValue, b: TensorValue) => ctx.op("mul", [a, b]);
+const scalar = (ctx: GradContext, v: number, like: TensorValue) => ctx.constant(v, like.type.dtype);
+/** 1 where x > 0, else 0, as x's dtype. */
+const positive = (ctx: GradContext, x: TensorValue) => ctx.op("greater", [x, scalar(ctx, 0, x)]);
 
-export const unaryOps: readonly OpDef[] = [neg, relu, leakyRelu, exp, log, sqrt, rsqrt, abs, tanh, sigmoid, erf, square];
+/** Abramowitz-Stegun 7.1.26 is too coarse for an oracle; this series/continued-fraction pair is accurate to ~1e-15. */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    // Maclaurin series: erf x = 2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n! (2n+1)).
+    let term = ax;
+    let sum = ax;
+    const x2 = ax * ax;
+    for (let n = 1; n < 60; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // Continued fraction for erfc, evaluated bottom-up (Lentz is unnecessary at this depth).
+  let frac = 0;
+  for (let n = 60; n >= 1; n--) frac = n / 2 / (ax + frac);
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + frac);
+  return Math.sign(x) * (1 - erfc);
+}
+
+export const neg = unary("neg", (x) => -x, (ctx) => ctx.op("neg", [ctx.grad]));
+export const relu = unary("relu", (x) => (x > 0 ? x : 0), (ctx, x) => mul(ctx, ctx.grad, positive(ctx, x)));
+/** Attr `alpha`: the slope for negative inputs. d = alpha + (1 - alpha) * [x > 0]. */
+export const leakyRelu = unary<{ alpha: number }>(
+  "leaky_relu",
+  (x, { alpha }) => (x > 0 ? x : alpha * x),
+  (ctx, x, _, { alpha }) =>
+    mul(ctx, ctx.grad, ctx.op("add", [scalar(ctx, alpha, x), mul(ctx, positive(ctx, x), scalar(ctx, 1 - alpha, x))])),
+);
+export const exp = unary("exp", Math.exp, (ctx, _, y) => mul(ctx, ctx.grad, y));
+export const log = unary("log", Math.log, (ctx, x) => ctx.op("div", [ctx.grad, x]));
+/** d sqrt(x) = 1 / (2 sqrt(x)). */
+export const sqrt = unary("sqrt", Math.sqrt, (ctx, _, y) => ctx.op("div", [ctx.grad, mul(ctx, y, scalar(ctx, 2, y))]));
+/** d x^(-1/2) = -1/2 x^(-3/2) = -1/2 y^3. */
+export const rsqrt = unary("rsqrt", (x) => 1 / Math.sqrt(x), (ctx, _, y) =>
+  mul(ctx, ctx.grad, mul(ctx, mul(ctx, y, mul(ctx, y, y)), scalar(ctx, -0.5, y))));
+/** d |x| = sign(x) = [x > 0] - [x < 0] (0 at 0, as PyTorch). */
+export const abs = unary("abs", Math.abs, (ctx, x) =>
+  mul(ctx, ctx.grad, ctx.op("sub", [positive(ctx, x), ctx.op("greater", [scalar(ctx, 0, x), x])])));
+/** d tanh = 1 - y^2. */
+export const tanh = unary("tanh", Math.tanh, (ctx, _, y) => mul(ctx, ctx.grad, ctx.op("sub", [scalar(ctx, 1, y), mul(ctx, y, y)])));
+/** d sigmoid = y (1 - y). Computed without overflow for large |x|. */
+export const sigmoid = unary(
+  "sigmoid",
+  (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  (ctx, _, y) => mul(ctx, ctx.grad, mul(ctx, y, ctx.op("sub", [scalar(ctx, 1, y), y]))),
+);
+/** d erf = 2/sqrt(pi) exp(-x^2). */
+export const erfOp = unary("erf", erf, (ctx, x) =>
+  mul(ctx, ctx.grad, mul(ctx, ctx.op("exp", [ctx.op("neg", [mul(ctx, x, x)])]), scalar(ctx, 2 / Math.sqrt(Math.PI), x))));
+export const square = unary("square", (x) => x * x, (ctx, x) => mul(ctx, ctx.grad, mul(ctx, x, scalar(ctx, 2, x))));
+
+export const unaryOps: readonly OpDef[] = [neg, relu, leakyRelu, exp, log, sqrt, rsqrt, abs, tanh, sigmoid, erfOp, square] as readonly OpDef[];

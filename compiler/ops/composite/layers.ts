@@ -128,7 +128,9 @@ export const layerBuiltins: BuiltinDef[] = [
     apply(ctx, args) {
       const rate = args.float("rate");
       if (!(rate >= 0 && rate < 1)) ctx.fail({ key: "badValue", params: { what: "dropout: `rate`", value: String(rate), expected: "a number in [0, 1)" } }, args.spanOf("rate"));
-      return ctx.op("dropout", [args.tensor("x")], { rate });
+      const x = args.tensor("x");
+      if (x.type.dtype !== "f32") ctx.fail({ key: "dtypeMismatch", params: { op: "dropout", expected: "an f32 tensor", actual: formatType(x.type) } }, args.spanOf("x"));
+      return ctx.op("mul", [x, ctx.op("dropout_mask", [], { rate, shape: x.type.shape })]);
     },
   }),
 ];
