@@ -55,3 +55,6 @@ time("parse + check + lower, 500 repeated residual blocks", 7, () => {
 });
 const nodes = compile(stack, "deep.dlg").check!.graph.nodes.length;
 console.log(`IR nodes for the 2,000-layer stack: ${nodes}; target < 1000 ms: ${full.median < 1000 ? "met" : "MISSED"}`);
+
+const { matmulBench } = await import("./matmul-bench.js");
+matmulBench();

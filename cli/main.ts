@@ -9,6 +9,9 @@ import { renderGraph, type GraphFormat } from "../compiler/ir/render.js";
 import type { SourceFile } from "../compiler/diagnostics/span.js";
 import { UsageError, type CliIO } from "./io.js";
 import { checkReport, checkToJson, diagnosticsText } from "./render.js";
+import {
+  gradCommand, initCommand, positiveInt, positiveNumber, requireBackend, runCommand, runtimeFailure, seedOf, trainCommand,
+} from "./train-commands.js";
 
 const USAGE = `usage: dlg <command> [options]
 
@@ -19,6 +22,15 @@ commands:
                       print FILE in canonical form (--write rewrites it, --check exits 1 if it differs)
   graph FILE [--model NAME] [--set k=v]... [--format dot|mermaid]
                       the forward graph of primitive ops
+  train FILE --data SOURCE [--epochs E] [--batch B] [--lr X] [--seed S] [--backend cpu]
+             [--save F] [--resume F] [--holdout P | --test-data F] [--json]
+                      train; SOURCE is mnist, iris, a .safetensors or a .csv file
+  run FILE --weights F --data SOURCE [--batch B] [--json]
+                      evaluate saved weights on the held-out split
+  init FILE [--seed S] -o W.safetensors
+                      the initial parameters, as training would start from them
+  grad FILE --weights W --data SOURCE [--batch B] -o G.safetensors
+                      loss and gradients on the first B training rows (no shuffling, no dropout)
 
 exit status: 0 ok, 1 errors in the program, 2 bad usage`;
 
@@ -29,17 +41,22 @@ const modelOptions = {
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   try {
-    return run(argv, io);
+    return await run(argv, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`dlg: ${e.message}\n`);
       return 2;
     }
+    const failure = runtimeFailure(e);
+    if (failure !== undefined) {
+      io.stderr(`dlg: ${failure}\n`);
+      return 1;
+    }
     throw e;
   }
 }
 
-function run(argv: readonly string[], io: CliIO): number {
+async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "check":
@@ -48,6 +65,11 @@ function run(argv: readonly string[], io: CliIO): number {
       return fmtCommand(rest, io);
     case "graph":
       return graphCommand(rest, io);
+    case "train":
+    case "run":
+    case "init":
+    case "grad":
+      return executeCommand(command, rest, io);
     case "help":
     case "--help":
     case "-h":
@@ -57,7 +79,7 @@ function run(argv: readonly string[], io: CliIO): number {
       io.stderr(USAGE + "\n");
       return 2;
     default:
-      throw new UsageError(`unknown command '${command}' (commands: check, fmt, graph; see dlg --help)`);
+      throw new UsageError(`unknown command '${command}' (commands: check, fmt, graph, train, run, init, grad; see dlg --help)`);
   }
 }
 
@@ -150,4 +172,82 @@ function graphCommand(args: readonly string[], io: CliIO): number {
   if (!result.ok || !result.check) return 1;
   io.stdout(renderGraph(result.check.graph, result.check.model ?? "model", format as GraphFormat));
   return 0;
+}
+
+const executeOptions = {
+  ...modelOptions,
+  data: { type: "string" },
+  epochs: { type: "string" },
+  batch: { type: "string" },
+  lr: { type: "string" },
+  seed: { type: "string" },
+  backend: { type: "string" },
+  save: { type: "string" },
+  resume: { type: "string" },
+  weights: { type: "string" },
+  holdout: { type: "string" },
+  "test-data": { type: "string" },
+  output: { type: "string", short: "o" },
+  json: { type: "boolean" },
+} as const satisfies ParseArgsConfig["options"];
+
+/** Options each command accepts beyond the model options; the rest are refused, not silently ignored. */
+const ACCEPTED: Record<string, readonly string[]> = {
+  train: ["data", "epochs", "batch", "lr", "seed", "backend", "save", "resume", "holdout", "test-data", "json"],
+  run: ["data", "weights", "batch", "backend", "holdout", "test-data", "json"],
+  init: ["seed", "output"],
+  grad: ["data", "weights", "batch", "backend", "holdout", "test-data", "output"],
+};
+
+async function executeCommand(command: string, args: readonly string[], io: CliIO): Promise<number> {
+  const { file, values } = parseCommandArgs(command, args, executeOptions);
+  for (const key of Object.keys(values)) {
+    if (key !== "model" && key !== "set" && !ACCEPTED[command]!.includes(key)) throw new UsageError(`${command}: --${key} does not apply to ${command}`);
+  }
+  const need = (key: "data" | "weights" | "output", flag: string): string => {
+    const v = values[key];
+    if (v === undefined) throw new UsageError(`${command}: missing ${flag}`);
+    return v;
+  };
+  if (values.holdout !== undefined && values["test-data"] !== undefined) throw new UsageError(`${command}: --holdout and --test-data exclude each other`);
+  const holdout = values.holdout === undefined ? undefined : Number(values.holdout);
+  if (holdout !== undefined && !(holdout > 0 && holdout < 1)) throw new UsageError(`--holdout expects a fraction between 0 and 1, got '${values.holdout}'`);
+  requireBackend(values.backend);
+  // Validate every flag before the (possibly slow) compile and data load.
+  const batch = positiveInt("batch", values.batch, command === "grad" ? 32 : 64);
+  const epochs = positiveInt("epochs", values.epochs, 10);
+  const seed = seedOf(values.seed);
+  const lr = positiveNumber("lr", values.lr);
+  const dataFlags = () => ({
+    data: need("data", "--data SOURCE"),
+    ...(holdout !== undefined ? { holdout } : {}),
+    ...(values["test-data"] !== undefined ? { testFile: values["test-data"] } : {}),
+  });
+  if (command === "init") need("output", "-o W.safetensors");
+  if (command === "grad") need("output", "-o G.safetensors");
+  if (command === "run" || command === "grad") need("weights", "--weights F");
+  if (command !== "init") dataFlags();
+
+  const source = readSource(file);
+  const options = { overrides: overridesFrom(values.set), ...(values.model !== undefined ? { model: values.model } : {}) };
+  const result = compile(source.text, source.path, options);
+  io.stderr(diagnosticsText(result, source, io.color));
+  if (!result.ok || !result.check) return 1;
+  const graph = result.check.graph;
+  const name = result.check.model ?? "model";
+  switch (command) {
+    case "train":
+      return trainCommand(graph, name, {
+        ...dataFlags(), epochs, batch, seed, json: values.json ?? false, progress: Boolean(process.stderr.isTTY),
+        ...(lr !== undefined ? { lr } : {}),
+        ...(values.save !== undefined ? { save: values.save } : {}),
+        ...(values.resume !== undefined ? { resume: values.resume } : {}),
+      }, io);
+    case "run":
+      return runCommand(graph, name, { ...dataFlags(), weights: need("weights", "--weights F"), batch, json: values.json ?? false }, io);
+    case "init":
+      return initCommand(graph, name, seed, need("output", "-o W.safetensors"), io);
+    default:
+      return gradCommand(graph, name, { ...dataFlags(), weights: need("weights", "--weights F"), batch, out: need("output", "-o G.safetensors") }, io);
+  }
 }

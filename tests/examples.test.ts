@@ -60,9 +60,9 @@ describe("dsl-examples/mnist-mlp.dlg", () => {
   });
 
   it("has 784*h1 + h1 + h1*h2 + h2 + h2*10 + 10 parameters", () => {
-    const [h1, h2] = [256, 128];
+    const [h1, h2] = [512, 256];
     expect(paramCount(compileExample(file))).toBe(784 * h1 + h1 + h1 * h2 + h2 + h2 * 10 + 10);
-    expect(paramCount(compileExample(file))).toBe(235_146);
+    expect(paramCount(compileExample(file))).toBe(535_818);
     // The formula follows the hyperparameters.
     expect(paramCount(compileExample(file, { h1: "64", h2: "32" }))).toBe(784 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10);
   });

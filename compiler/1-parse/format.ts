@@ -122,6 +122,22 @@ function args(list: readonly Arg[]): string {
 }
 
 export function expr(e: Expr): string {
+  // Left-deep chains (`a + a + ...`, `x -> f -> g ...`) are walked in a loop: the parser accepts them at any length,
+  // and recursing once per term would overflow the stack on a long one.
+  if (e.kind === "binary" || e.kind === "pipe") {
+    const suffixes: string[] = [];
+    let base: Expr = e;
+    for (;;) {
+      if (base.kind === "binary") {
+        suffixes.push(` ${base.op} ${expr(base.right)}`);
+        base = base.left;
+      } else if (base.kind === "pipe") {
+        suffixes.push(` -> ${base.callee.name}${base.args.length ? `(${args(base.args)})` : ""}`);
+        base = base.input;
+      } else break;
+    }
+    return expr(base) + suffixes.reverse().join("");
+  }
   switch (e.kind) {
     case "number":
       return e.text;
@@ -131,10 +147,6 @@ export function expr(e: Expr): string {
       return e.name;
     case "call":
       return `${e.callee.name}(${args(e.args)})`;
-    case "pipe":
-      return `${expr(e.input)} -> ${e.callee.name}${e.args.length ? `(${args(e.args)})` : ""}`;
-    case "binary":
-      return `${expr(e.left)} ${e.op} ${expr(e.right)}`;
     case "unary":
       return `-${expr(e.operand)}`;
     case "paren":

@@ -1,15 +1,36 @@
 // The .dlg grammar as a chevrotain CstParser. No semantics here: cst-to-ast.ts builds the AST.
-import { CstParser, type CstNode, type IToken } from "chevrotain";
+import { CstParser, type CstNode, type IRecognitionException, type IToken } from "chevrotain";
 import {
   allTokens, Arrow, As, At, Block, Colon, Comma, Equals, Identifier, Input, LBrace, LBracket, LParen, Minus, Model,
   Newline, NumberLit, Output, Param, Plus, RBrace, RBracket, Repeat, Return, RParen, Slash, Star, StringLit, Train,
   UnterminatedString, With,
 } from "./tokens.js";
 
+/**
+ * Chevrotain's in-repetition recovery re-enters the repetition recursively at every resync, so thousands of syntax
+ * errors (a few hundred KB of garbage) nest thousands of stack frames, take superlinear time and end in a stack
+ * overflow. Past this many recognition errors the parse is abandoned; parse.ts reports only the first 50 anyway.
+ */
+export const MAX_RECOGNITION_ERRORS = 200;
+
+class TooManyErrors extends Error {}
+
+type SaveError = (this: DlgParser, e: IRecognitionException) => IRecognitionException;
+const chevrotainSaveError = (CstParser.prototype as unknown as { SAVE_ERROR: SaveError }).SAVE_ERROR;
+
 class DlgParser extends CstParser {
+  recognitionErrors = 0;
+
   constructor() {
     super(allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset" });
     this.performSelfAnalysis();
+  }
+
+  /** Chevrotain records every recognition error through this method (not in its typings); it is wrapped to count them. */
+  SAVE_ERROR(e: IRecognitionException): IRecognitionException {
+    const saved = chevrotainSaveError.call(this, e);
+    if (++this.recognitionErrors > MAX_RECOGNITION_ERRORS) throw new TooManyErrors();
+    return saved;
   }
 
   program = this.RULE("program", () => {
@@ -265,13 +286,20 @@ class DlgParser extends CstParser {
 export const parser = new DlgParser();
 
 export interface CstResult {
-  cst: CstNode;
+  /** Absent when the parse was abandoned after MAX_RECOGNITION_ERRORS errors. */
+  cst: CstNode | undefined;
   errors: { token: IToken; message: string; previous: IToken | undefined; ruleStack: string[] }[];
 }
 
 export function parseTokens(tokens: IToken[]): CstResult {
   parser.input = tokens;
-  const cst = parser.program();
+  parser.recognitionErrors = 0;
+  let cst: CstNode | undefined;
+  try {
+    cst = parser.program();
+  } catch (e) {
+    if (!(e instanceof TooManyErrors)) throw e;
+  }
   const errors = parser.errors.map((e) => ({
     token: e.token,
     message: e.message,

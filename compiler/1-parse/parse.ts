@@ -52,7 +52,7 @@ export function parse(text: string, file: string): ParseResult {
     const header = e.ruleStack[e.ruleStack.length - 1];
     bag.report("syntaxError", span, { found, expected }, syntaxHint(header, found, expected, e.previous));
   }
-  const program = cstToAst(cst, lexed.comments, text.length);
+  const program = cst ? cstToAst(cst, lexed.comments, text.length) : empty;
   return { program, diagnostics: bag };
 }
 

@@ -2,6 +2,7 @@
 import { defineOp, shapeError } from "../ir/define-op.js";
 import type { TensorValue } from "../2-check/values.js";
 import { Dim, formatType } from "../ir/types.js";
+import { matmulKernel } from "./matmul.js";
 import { requireFloat, requireRank, requireSameDtype } from "./shape-rules.js";
 
 interface ConvGeometry {
@@ -18,22 +19,58 @@ function geometry(xShape: readonly number[], kShape: readonly number[], outShape
   return { n, h, w, c, kh, kw, f, oh, ow, stride, padTop: pad(h, oh, kh), padLeft: pad(w, ow, kw) };
 }
 
-/** Calls visit(xIndex, kIndex, outIndex, channels, filters) for every in-bounds (output pixel, kernel tap) pair. */
-function forEachTap(g: ConvGeometry, visit: (xBase: number, kBase: number, oBase: number) => void): void {
+/**
+ * The patch matrix of a convolution (im2col): one row per output pixel [n, oh, ow], one column per kernel tap
+ * [kh, kw, c], zero where the tap falls in the padding. A convolution is then one matmul with the kernel viewed as
+ * [kh * kw * c, f], which runs at the blocked kernel's speed instead of a six-deep loop's.
+ */
+function im2col(x: ArrayLike<number>, g: ConvGeometry): Float64Array {
+  const cols = g.kh * g.kw * g.c;
+  const out = new Float64Array(g.n * g.oh * g.ow * cols);
+  let row = 0;
   for (let b = 0; b < g.n; b++)
     for (let i = 0; i < g.oh; i++)
-      for (let j = 0; j < g.ow; j++) {
-        const oBase = ((b * g.oh + i) * g.ow + j) * g.f;
+      for (let j = 0; j < g.ow; j++, row++) {
         for (let ki = 0; ki < g.kh; ki++) {
           const y = i * g.stride + ki - g.padTop;
           if (y < 0 || y >= g.h) continue;
           for (let kj = 0; kj < g.kw; kj++) {
-            const x = j * g.stride + kj - g.padLeft;
-            if (x < 0 || x >= g.w) continue;
-            visit(((b * g.h + y) * g.w + x) * g.c, (ki * g.kw + kj) * g.c * g.f, oBase);
+            const xx = j * g.stride + kj - g.padLeft;
+            if (xx < 0 || xx >= g.w) continue;
+            const src = ((b * g.h + y) * g.w + xx) * g.c;
+            const dst = row * cols + (ki * g.kw + kj) * g.c;
+            for (let ci = 0; ci < g.c; ci++) out[dst + ci] = x[src + ci]!;
           }
         }
       }
+  return out;
+}
+
+/** The adjoint of im2col: adds every patch entry back onto the input pixel it was copied from. */
+function col2imAdd(colsData: ArrayLike<number>, g: ConvGeometry, out: { [i: number]: number }): void {
+  const cols = g.kh * g.kw * g.c;
+  let row = 0;
+  for (let b = 0; b < g.n; b++)
+    for (let i = 0; i < g.oh; i++)
+      for (let j = 0; j < g.ow; j++, row++) {
+        for (let ki = 0; ki < g.kh; ki++) {
+          const y = i * g.stride + ki - g.padTop;
+          if (y < 0 || y >= g.h) continue;
+          for (let kj = 0; kj < g.kw; kj++) {
+            const xx = j * g.stride + kj - g.padLeft;
+            if (xx < 0 || xx >= g.w) continue;
+            const dst = ((b * g.h + y) * g.w + xx) * g.c;
+            const src = row * cols + (ki * g.kw + kj) * g.c;
+            for (let ci = 0; ci < g.c; ci++) out[dst + ci] = out[dst + ci]! + colsData[src + ci]!;
+          }
+        }
+      }
+}
+
+function transposed(m: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c]!;
+  return t;
 }
 
 type ConvAttrs = { stride: number; padding: "valid" | "same" };
@@ -69,17 +106,8 @@ export const conv2d = defineOp<ConvAttrs>({
   },
   reference([x, k], attrs, ctx) {
     const g = geometry(ctx.inputs[0]!.shape, ctx.inputs[1]!.shape, ctx.output.shape, attrs.stride, attrs.padding);
-    const acc = new Float64Array(g.n * g.oh * g.ow * g.f);
-    forEachTap(g, (xb, kb, ob) => {
-      for (let ci = 0; ci < g.c; ci++) {
-        const xv = x![xb + ci]!;
-        if (xv === 0) continue;
-        const kRow = kb + ci * g.f;
-        for (let fi = 0; fi < g.f; fi++) acc[ob + fi]! += xv * k![kRow + fi]!;
-      }
-    });
-    const out = ctx.alloc(acc.length);
-    out.set(acc);
+    const out = ctx.alloc(g.n * g.oh * g.ow * g.f);
+    matmulKernel(im2col(x!, g), 0, k!, 0, out, 0, g.n * g.oh * g.ow, g.kh * g.kw * g.c, g.f);
     return out;
   },
   vjp(ctx, attrs) {
@@ -99,15 +127,13 @@ export const conv2dGradInput = defineOp<ConvAttrs & { shape: readonly Dim[] }>({
   shape: ([g], { shape }) => ({ dtype: g!.dtype, shape }),
   reference([grad, k], attrs, ctx) {
     const geo = geometry(ctx.output.shape, ctx.inputs[1]!.shape, ctx.inputs[0]!.shape, attrs.stride, attrs.padding);
+    const rows = geo.n * geo.oh * geo.ow;
+    const taps = geo.kh * geo.kw * geo.c;
+    // d patches = g [rows, f] @ kernel^T [f, taps], then scattered back onto the input.
+    const dCols = new Float64Array(rows * taps);
+    matmulKernel(grad!, 0, transposed(k!, taps, geo.f), 0, dCols, 0, rows, geo.f, taps);
     const acc = new Float64Array(geo.n * geo.h * geo.w * geo.c);
-    forEachTap(geo, (xb, kb, ob) => {
-      for (let ci = 0; ci < geo.c; ci++) {
-        const kRow = kb + ci * geo.f;
-        let s = 0;
-        for (let fi = 0; fi < geo.f; fi++) s += grad![ob + fi]! * k![kRow + fi]!;
-        acc[xb + ci]! += s;
-      }
-    });
+    col2imAdd(dCols, geo, acc);
     const out = ctx.alloc(acc.length);
     out.set(acc);
     return out;
@@ -122,17 +148,11 @@ export const conv2dGradKernel = defineOp<ConvAttrs & { shape: readonly Dim[] }>(
   shape: ([x], { shape }) => ({ dtype: x!.dtype, shape }),
   reference([x, grad], attrs, ctx) {
     const geo = geometry(ctx.inputs[0]!.shape, ctx.output.shape, ctx.inputs[1]!.shape, attrs.stride, attrs.padding);
-    const acc = new Float64Array(geo.kh * geo.kw * geo.c * geo.f);
-    forEachTap(geo, (xb, kb, ob) => {
-      for (let ci = 0; ci < geo.c; ci++) {
-        const xv = x![xb + ci]!;
-        if (xv === 0) continue;
-        const kRow = kb + ci * geo.f;
-        for (let fi = 0; fi < geo.f; fi++) acc[kRow + fi]! += xv * grad![ob + fi]!;
-      }
-    });
-    const out = ctx.alloc(acc.length);
-    out.set(acc);
+    const rows = geo.n * geo.oh * geo.ow;
+    const taps = geo.kh * geo.kw * geo.c;
+    // d kernel = patches^T [taps, rows] @ g [rows, f].
+    const out = ctx.alloc(taps * geo.f);
+    matmulKernel(transposed(im2col(x!, geo), rows, taps), 0, grad!, 0, out, 0, taps, rows, geo.f);
     return out;
   },
 });

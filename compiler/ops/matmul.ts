@@ -5,21 +5,44 @@ import { Dim, formatType } from "../ir/types.js";
 import { broadcastIndex, sizeOf } from "./host.js";
 import { broadcastShapes, requireFloat, requireSameDtype } from "./shape-rules.js";
 
-/** A row of the result is accumulated in float64 (exactness first), then stored at the output's precision. */
-function matmulKernel(a: ArrayLike<number>, aOff: number, b: ArrayLike<number>, bOff: number, out: { [i: number]: number }, oOff: number,
-  m: number, k: number, p: number, acc: Float64Array): void {
-  for (let i = 0; i < m; i++) {
-    acc.fill(0, 0, p);
-    const aRow = aOff + i * k;
-    for (let kk = 0; kk < k; kk++) {
-      const av = a[aRow + kk]!;
-      if (av === 0) continue;
-      const bRow = bOff + kk * p;
-      for (let j = 0; j < p; j++) acc[j]! += av * b[bRow + j]!;
+/**
+ * C[m, p] = A[m, k] @ B[k, p] for one batch element. Register-blocked: each 4x4 tile of C is held in sixteen
+ * locals (JavaScript numbers, so accumulation is in float64) while k runs, which loads A and B four times less often
+ * than the textbook loop; edge tiles fall back to the plain loop.
+ */
+export function matmulKernel(a: ArrayLike<number>, aOff: number, b: ArrayLike<number>, bOff: number, out: { [i: number]: number }, oOff: number,
+  m: number, k: number, p: number): void {
+  const m4 = m - (m % 4);
+  const p4 = p - (p % 4);
+  for (let i = 0; i < m4; i += 4) {
+    const r0 = aOff + i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
+    for (let j = 0; j < p4; j += 4) {
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let bb = bOff + j;
+      for (let kk = 0; kk < k; kk++, bb += p) {
+        const a0 = a[r0 + kk]!, a1 = a[r1 + kk]!, a2 = a[r2 + kk]!, a3 = a[r3 + kk]!;
+        const b0 = b[bb]!, b1 = b[bb + 1]!, b2 = b[bb + 2]!, b3 = b[bb + 3]!;
+        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+      }
+      const o = oOff + i * p + j;
+      out[o] = c00; out[o + 1] = c01; out[o + 2] = c02; out[o + 3] = c03;
+      out[o + p] = c10; out[o + p + 1] = c11; out[o + p + 2] = c12; out[o + p + 3] = c13;
+      out[o + 2 * p] = c20; out[o + 2 * p + 1] = c21; out[o + 2 * p + 2] = c22; out[o + 2 * p + 3] = c23;
+      out[o + 3 * p] = c30; out[o + 3 * p + 1] = c31; out[o + 3 * p + 2] = c32; out[o + 3 * p + 3] = c33;
     }
-    const oRow = oOff + i * p;
-    for (let j = 0; j < p; j++) out[oRow + j] = acc[j]!;
+    for (let r = i; r < i + 4; r++) for (let j = p4; j < p; j++) out[oOff + r * p + j] = dot(a, aOff + r * k, b, bOff + j, k, p);
   }
+  for (let r = m4; r < m; r++) for (let j = 0; j < p; j++) out[oOff + r * p + j] = dot(a, aOff + r * k, b, bOff + j, k, p);
+}
+
+function dot(a: ArrayLike<number>, aAt: number, b: ArrayLike<number>, bAt: number, k: number, stride: number): number {
+  let s = 0;
+  for (let kk = 0; kk < k; kk++) s += a[aAt + kk]! * b[bAt + kk * stride]!;
+  return s;
 }
 
 /** Swaps the last two axes (for gradients). */
@@ -69,8 +92,7 @@ export const matmul = defineOp({
     const out = ctx.alloc(sizeOf(batch) * m * p);
     const aIdx = broadcastIndex(batch, aBatch);
     const bIdx = broadcastIndex(batch, bBatch);
-    const acc = new Float64Array(p);
-    for (let t = 0; t < aIdx.length; t++) matmulKernel(a!, aIdx[t]! * m * k, b!, bIdx[t]! * k * p, out, t * m * p, m, k, p, acc);
+    for (let t = 0; t < aIdx.length; t++) matmulKernel(a!, aIdx[t]! * m * k, b!, bIdx[t]! * k * p, out, t * m * p, m, k, p);
     return out;
   },
   vjp(ctx) {

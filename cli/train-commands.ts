@@ -1,0 +1,205 @@
+// `dlg train`, `dlg run`, `dlg init`, `dlg grad`: the CPU reference backend driven from the command line.
+import cliProgress from "cli-progress";
+import type { Graph } from "../compiler/ir/graph.js";
+import { ExecutionError } from "../compiler/ir/define-op.js";
+import { CheckpointError, checkTensorsMatch } from "../runtime/checkpoint.js";
+import { CpuSession, initialParams } from "../runtime/cpu-session.js";
+import { bindInputs, DataError, loadDataset, type ModelInput } from "../runtime/data/index.js";
+import { readCheckpoint, writeCheckpoint } from "../runtime/node/checkpoint-file.js";
+import { hostTensor, sliceRows, type HostTensor } from "../runtime/tensor.js";
+import { evaluate, train, TrainingError, type EpochReport, type Split } from "../runtime/train.js";
+import { UsageError, type CliIO } from "./io.js";
+
+/** Failures of data, checkpoints or numbers: one line, exit 1 (the program was fine, its inputs were not). */
+export function runtimeFailure(e: unknown): string | undefined {
+  if (e instanceof DataError || e instanceof CheckpointError || e instanceof TrainingError || e instanceof ExecutionError) return e.message;
+  return undefined;
+}
+
+export function positiveInt(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${flag} expects a positive integer, got '${text}'`);
+  return n;
+}
+
+export function seedOf(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`--seed expects a non-negative integer, got '${text}'`);
+  return n;
+}
+
+export function positiveNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag} expects a positive number, got '${text}'`);
+  return n;
+}
+
+export function requireBackend(text: string | undefined): "cpu" {
+  if (text === undefined || text === "cpu") return "cpu";
+  if (text === "webgpu") throw new UsageError("--backend webgpu: the WebGPU backend is not available yet; use --backend cpu");
+  throw new UsageError(`--backend must be cpu or webgpu, got '${text}'`);
+}
+
+function modelInputs(graph: Graph): ModelInput[] {
+  return graph.inputs.map((i) => ({
+    name: i.name,
+    dtype: i.type.dtype === "i32" ? "i32" : "f32",
+    shape: i.type.shape.map((d) => d.constValue() ?? d.toString()),
+  }));
+}
+
+export interface DataFlags {
+  data: string;
+  holdout?: number;
+  testFile?: string;
+}
+
+/** Loads a data source and binds it to the model's inputs by name. */
+export async function loadBoundData(graph: Graph, flags: DataFlags): Promise<{ train: Split; test: Split }> {
+  const dataset = await loadDataset(flags.data, {
+    ...(flags.holdout !== undefined ? { holdout: flags.holdout } : {}),
+    ...(flags.testFile !== undefined ? { testFile: flags.testFile } : {}),
+  });
+  const bound = bindInputs(modelInputs(graph), dataset);
+  const train: Record<string, HostTensor> = {};
+  const test: Record<string, HostTensor> = {};
+  for (const [name, b] of Object.entries(bound)) {
+    train[name] = b.train;
+    test[name] = b.test;
+  }
+  return { train, test };
+}
+
+function expectedParams(graph: Graph) {
+  return graph.params.map((p) => ({ name: p.name, dtype: (p.type.dtype === "i32" ? "i32" : "f32") as "f32" | "i32", shape: p.type.shape.map((d) => d.constValue()!) }));
+}
+
+/** Loads parameters (and, when present, optimizer state) from a checkpoint, refusing one made for another model. */
+export async function loadWeights(session: CpuSession, path: string, withState: boolean): Promise<Record<string, string>> {
+  const checkpoint = await readCheckpoint(path);
+  const params = new Map([...checkpoint.tensors].filter(([name]) => !isStateName(name, session)));
+  const problems = checkTensorsMatch(expectedParams(session.forward), params);
+  if (problems.length > 0) throw new CheckpointError(`${path} does not fit this model: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? `; and ${problems.length - 5} more` : ""}`);
+  for (const p of session.forward.params) session.params.set(p.name, checkpoint.tensors.get(p.name)!);
+  if (withState) for (const [name, t] of checkpoint.tensors) if (isStateName(name, session)) session.state.set(name, t);
+  return checkpoint.metadata;
+}
+
+/** Optimizer state tensors are saved beside the parameters, named `<param>.<slot>` or `optimizer.step`. */
+function isStateName(name: string, session: CpuSession): boolean {
+  return name === "optimizer.step" || session.forward.params.some((p) => name.startsWith(`${p.name}.`) && /\.(exp_avg|exp_avg_sq|momentum_buffer)$/.test(name));
+}
+
+function checkpointTensors(session: CpuSession): Map<string, HostTensor> {
+  return new Map([...session.params, ...session.state]);
+}
+
+function formatReport(r: EpochReport, epochs: number): string {
+  const acc = r.accuracy === null ? "" : `  accuracy ${(r.accuracy * 100).toFixed(2)}%`;
+  return `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  loss ${r.loss.toFixed(4)}  held-out loss ${r.testLoss.toFixed(4)}${acc}  ${r.seconds.toFixed(1)}s`;
+}
+
+export interface TrainFlags extends DataFlags {
+  epochs: number;
+  batch: number;
+  seed: number;
+  lr?: number;
+  save?: string;
+  resume?: string;
+  json: boolean;
+  progress: boolean;
+}
+
+export async function trainCommand(graph: Graph, modelName: string, flags: TrainFlags, io: CliIO): Promise<number> {
+  if (graph.loss === undefined || !graph.optimizer) throw new UsageError(`model ${modelName} has no \`train LOSS with OPTIMIZER\` statement, so it cannot be trained`);
+  const optimizer = flags.lr !== undefined ? { ...graph.optimizer, args: { ...graph.optimizer.args, lr: flags.lr } } : graph.optimizer;
+  const data = await loadBoundData(graph, flags);
+  const session = new CpuSession(graph, { seed: flags.seed, optimizer });
+  if (flags.resume) await loadWeights(session, flags.resume, true);
+  const rows = Object.values(data.train)[0]?.shape[0] ?? 0;
+  if (!flags.json) io.stderr(`training ${modelName} on ${rows} rows (${flags.data}), backend cpu, batch ${flags.batch}, ${optimizer.name}(lr ${optimizer.args["lr"]})\n`);
+  const bar = flags.progress && !flags.json
+    ? new cliProgress.SingleBar({ format: "epoch {epoch} [{bar}] {value}/{total} steps  loss {loss}  {eta_formatted} left", hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
+    : undefined;
+  let shownEpoch = 0;
+  try {
+    train(session, data, {
+      epochs: flags.epochs,
+      batch: flags.batch,
+      seed: flags.seed,
+      onStep: ({ epoch, step, steps, loss }) => {
+        if (!bar) return;
+        if (epoch !== shownEpoch) {
+          shownEpoch = epoch;
+          bar.start(steps, 0, { epoch, loss: loss.toFixed(4) });
+        }
+        bar.update(step, { epoch, loss: loss.toFixed(4) });
+      },
+      onEpoch: (r) => {
+        bar?.stop();
+        if (flags.json) io.stdout(JSON.stringify({ epoch: r.epoch, loss: r.loss, accuracy: r.accuracy, seconds: r.seconds, backend: r.backend }) + "\n");
+        else io.stdout(formatReport(r, flags.epochs) + "\n");
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+  if (flags.save) {
+    await writeCheckpoint(flags.save, checkpointTensors(session), { format: "dlg", model: modelName, optimizer: optimizer.name });
+    if (!flags.json) io.stderr(`saved ${session.params.size} parameters and ${session.state.size} optimizer tensors to ${flags.save}\n`);
+  }
+  return 0;
+}
+
+export interface RunFlags extends DataFlags {
+  weights: string;
+  batch: number;
+  json: boolean;
+}
+
+export async function runCommand(graph: Graph, modelName: string, flags: RunFlags, io: CliIO): Promise<number> {
+  const session = new CpuSession(graph, { seed: 0 });
+  await loadWeights(session, flags.weights, false);
+  const data = await loadBoundData(graph, flags);
+  const rows = Object.values(data.test)[0]?.shape[0] ?? 0;
+  const result = evaluate(session, data.test, flags.batch);
+  if (flags.json) io.stdout(JSON.stringify({ model: modelName, rows, loss: graph.loss !== undefined ? result.loss : null, accuracy: result.accuracy, backend: "cpu" }) + "\n");
+  else {
+    const parts = [`${rows} held-out rows`];
+    if (graph.loss !== undefined) parts.push(`loss ${result.loss.toFixed(4)}`);
+    if (result.accuracy !== null) parts.push(`accuracy ${(result.accuracy * 100).toFixed(2)}%`);
+    io.stdout(`${modelName}: ${parts.join(", ")}\n`);
+  }
+  return 0;
+}
+
+export async function initCommand(graph: Graph, modelName: string, seed: number, out: string, io: CliIO): Promise<number> {
+  const params = initialParams(graph, seed);
+  await writeCheckpoint(out, params, { format: "dlg", model: modelName, seed: String(seed) });
+  io.stderr(`wrote ${params.size} initial parameters (seed ${seed}) to ${out}\n`);
+  return 0;
+}
+
+export interface GradFlags extends DataFlags {
+  weights: string;
+  batch: number;
+  out: string;
+}
+
+export async function gradCommand(graph: Graph, modelName: string, flags: GradFlags, io: CliIO): Promise<number> {
+  if (graph.loss === undefined) throw new UsageError(`model ${modelName} has no loss (\`train LOSS with ...\`), so it has no gradient`);
+  const session = new CpuSession(graph, { seed: 0 });
+  await loadWeights(session, flags.weights, false);
+  const data = await loadBoundData(graph, flags);
+  const rows = Object.values(data.train)[0]?.shape[0] ?? 0;
+  const take = Math.min(flags.batch, rows);
+  const batch = Object.fromEntries(Object.entries(data.train).map(([k, v]) => [k, sliceRows(v, 0, take)]));
+  const { loss, grads } = session.gradients(batch);
+  const tensors = new Map<string, HostTensor>([...grads, ["loss", hostTensor("f32", [], Float32Array.of(loss))]]);
+  await writeCheckpoint(flags.out, tensors, { format: "dlg", model: modelName, rows: String(take) });
+  io.stderr(`loss ${loss} on the first ${take} training rows; wrote ${grads.size} gradients to ${flags.out}\n`);
+  return 0;
+}

@@ -1,0 +1,114 @@
+// The training loop over a bound dataset: shuffled mini-batches, per-epoch mean loss, held-out loss and accuracy.
+import type { Graph, NodeId } from "../compiler/ir/graph.js";
+import { streams, type CpuSession } from "./cpu-session.js";
+import { sliceRows, takeRows, type HostTensor } from "./tensor.js";
+
+export type Split = Readonly<Record<string, HostTensor>>;
+
+export interface EpochReport {
+  epoch: number;
+  /** Mean training loss over the epoch's batches. */
+  loss: number;
+  /** Fraction of held-out rows classified correctly; null when the model is not a classifier. */
+  accuracy: number | null;
+  /** Mean loss on the held-out split. */
+  testLoss: number;
+  seconds: number;
+  backend: "cpu";
+}
+
+export interface TrainOptions {
+  epochs: number;
+  batch: number;
+  seed: number;
+  /** Called after every step (for a progress bar). */
+  onStep?: (p: { epoch: number; step: number; steps: number; loss: number }) => void;
+  onEpoch?: (report: EpochReport) => void;
+}
+
+/** Bad numbers in training: reported with where they appeared, never as silent garbage. */
+export class TrainingError extends Error {}
+
+export function rowsOf(split: Split): number {
+  const first = Object.values(split)[0];
+  return first?.shape[0] ?? 0;
+}
+
+/**
+ * The output to score and the labels to score it against, when the model is a classifier: the first float output of
+ * shape [..., C] and an integer input of shape [...].
+ */
+export function classificationTarget(graph: Graph): { output: NodeId; labels: string } | undefined {
+  for (const o of graph.outputs) {
+    if (o.type.dtype === "i32" || o.type.shape.length < 1) continue;
+    const lead = o.type.shape.slice(0, -1);
+    const labels = graph.inputs.find((i) => i.type.dtype === "i32" && i.type.shape.length === lead.length && i.type.shape.every((d, k) => d.equals(lead[k]!)));
+    if (labels) return { output: o.node, labels: labels.name };
+  }
+  return undefined;
+}
+
+function batches(rows: number, batch: number): number {
+  return Math.ceil(rows / batch);
+}
+
+export function evaluate(session: CpuSession, split: Split, batch: number): { loss: number; accuracy: number | null } {
+  const graph = session.forward;
+  const target = classificationTarget(graph);
+  const rows = rowsOf(split);
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < rows; start += batch) {
+    const end = Math.min(rows, start + batch);
+    const part = Object.fromEntries(Object.entries(split).map(([k, v]) => [k, sliceRows(v, start, end)]));
+    const nodes = [...(graph.loss !== undefined ? [graph.loss] : []), ...(target ? [target.output] : [])];
+    const out = session.run(part, nodes);
+    if (graph.loss !== undefined) lossSum += out.get(graph.loss)!.data[0]! * (end - start);
+    if (target) {
+      const scores = out.get(target.output)!;
+      const classes = scores.shape[scores.shape.length - 1]!;
+      const labels = part[target.labels]!.data;
+      for (let r = 0; r < labels.length; r++) {
+        let best = 0;
+        for (let c = 1; c < classes; c++) if (scores.data[r * classes + c]! > scores.data[r * classes + best]!) best = c;
+        if (best === labels[r]) correct++;
+      }
+    }
+  }
+  const labelCount = target ? split[target.labels]!.data.length : 0;
+  return { loss: rows ? lossSum / rows : NaN, accuracy: target && labelCount ? correct / labelCount : null };
+}
+
+export function train(session: CpuSession, data: { train: Split; test: Split }, options: TrainOptions): EpochReport[] {
+  const rows = rowsOf(data.train);
+  if (rows === 0) throw new TrainingError("the training split has no rows");
+  const shuffler = streams(options.seed).shuffle;
+  const steps = batches(rows, options.batch);
+  const reports: EpochReport[] = [];
+  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    const started = performance.now();
+    const order = shuffler.permutation(rows);
+    let total = 0;
+    for (let step = 0; step < steps; step++) {
+      const idx = order.subarray(step * options.batch, Math.min(rows, (step + 1) * options.batch));
+      const batch = Object.fromEntries(Object.entries(data.train).map(([k, v]) => [k, takeRows(v, idx)]));
+      const loss = session.trainStep(batch);
+      if (!Number.isFinite(loss))
+        throw new TrainingError(`the loss became ${loss} at epoch ${epoch}, step ${step + 1} of ${steps}; training stopped (try a lower learning rate)`);
+      total += loss;
+      options.onStep?.({ epoch, step: step + 1, steps, loss });
+    }
+    const held = evaluate(session, data.test, Math.max(options.batch, 256));
+    const report: EpochReport = {
+      epoch,
+      loss: total / steps,
+      accuracy: held.accuracy,
+      testLoss: held.loss,
+      seconds: (performance.now() - started) / 1000,
+      backend: "cpu",
+    };
+    reports.push(report);
+    options.onEpoch?.(report);
+  }
+  return reports;
+}
