@@ -92,7 +92,7 @@ function parseCommandArgs<O extends NonNullable<ParseArgsConfig["options"]>>(com
   } catch (e) {
     if (e instanceof UsageError) throw e;
     // parseArgs's messages are one line already; keep only the first sentence.
-    const message = e instanceof Error ? e.message.split(". ")[0]!.replace(/\.$/, "") : String(e);
+    const message = e instanceof Error ? e.message.split(/\.(?:\s|$)/)[0]! : String(e);
     throw new UsageError(`${command}: ${message}`);
   }
 }
