@@ -208,3 +208,11 @@ describe("dlg check on the examples", () => {
     });
   }
 });
+
+describe("iris-mlp.dlg", () => {
+  it("has 4*h + h + h*3 + 3 parameters and checks clean", () => {
+    const r = compileExample("iris-mlp.dlg");
+    expect(r.diagnostics).toEqual([]);
+    expect(paramCount(r)).toBe(4 * 16 + 16 + 16 * 3 + 3);
+  });
+});
