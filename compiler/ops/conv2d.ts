@@ -20,51 +20,46 @@ function geometry(xShape: readonly number[], kShape: readonly number[], outShape
 }
 
 /**
- * The patch matrix of a convolution (im2col): one row per output pixel [n, oh, ow], one column per kernel tap
- * [kh, kw, c], zero where the tap falls in the padding. A convolution is then one matmul with the kernel viewed as
- * [kh * kw * c, f], which runs at the blocked kernel's speed instead of a six-deep loop's.
+ * For each (output pixel [n, oh, ow], kernel tap [kh, kw]) pair, the offset of the input pixel the tap reads, or -1
+ * where it falls in the padding. im2col and its adjoint both walk this one table.
  */
-function im2col(x: ArrayLike<number>, g: ConvGeometry): Float64Array {
-  const cols = g.kh * g.kw * g.c;
-  const out = new Float64Array(g.n * g.oh * g.ow * cols);
-  let row = 0;
+function tapOffsets(g: ConvGeometry): Int32Array {
+  const offsets = new Int32Array(g.n * g.oh * g.ow * g.kh * g.kw).fill(-1);
+  let at = 0;
   for (let b = 0; b < g.n; b++)
     for (let i = 0; i < g.oh; i++)
-      for (let j = 0; j < g.ow; j++, row++) {
-        for (let ki = 0; ki < g.kh; ki++) {
-          const y = i * g.stride + ki - g.padTop;
-          if (y < 0 || y >= g.h) continue;
-          for (let kj = 0; kj < g.kw; kj++) {
-            const xx = j * g.stride + kj - g.padLeft;
-            if (xx < 0 || xx >= g.w) continue;
-            const src = ((b * g.h + y) * g.w + xx) * g.c;
-            const dst = row * cols + (ki * g.kw + kj) * g.c;
-            for (let ci = 0; ci < g.c; ci++) out[dst + ci] = x[src + ci]!;
+      for (let j = 0; j < g.ow; j++)
+        for (let ki = 0; ki < g.kh; ki++)
+          for (let kj = 0; kj < g.kw; kj++, at++) {
+            const y = i * g.stride + ki - g.padTop;
+            const x = j * g.stride + kj - g.padLeft;
+            if (y >= 0 && y < g.h && x >= 0 && x < g.w) offsets[at] = ((b * g.h + y) * g.w + x) * g.c;
           }
-        }
-      }
+  return offsets;
+}
+
+/**
+ * The patch matrix of a convolution (im2col): one row per output pixel, one column per kernel tap and channel
+ * [kh, kw, c], zero in the padding. A convolution is then one matmul with the kernel viewed as [kh * kw * c, f],
+ * which runs at the blocked kernel's speed instead of a six-deep loop's.
+ */
+function im2col(x: ArrayLike<number>, g: ConvGeometry): Float64Array {
+  const offsets = tapOffsets(g);
+  const out = new Float64Array(offsets.length * g.c);
+  for (let t = 0; t < offsets.length; t++) {
+    const src = offsets[t]!;
+    if (src >= 0) for (let ci = 0; ci < g.c; ci++) out[t * g.c + ci] = x[src + ci]!;
+  }
   return out;
 }
 
 /** The adjoint of im2col: adds every patch entry back onto the input pixel it was copied from. */
-function col2imAdd(colsData: ArrayLike<number>, g: ConvGeometry, out: { [i: number]: number }): void {
-  const cols = g.kh * g.kw * g.c;
-  let row = 0;
-  for (let b = 0; b < g.n; b++)
-    for (let i = 0; i < g.oh; i++)
-      for (let j = 0; j < g.ow; j++, row++) {
-        for (let ki = 0; ki < g.kh; ki++) {
-          const y = i * g.stride + ki - g.padTop;
-          if (y < 0 || y >= g.h) continue;
-          for (let kj = 0; kj < g.kw; kj++) {
-            const xx = j * g.stride + kj - g.padLeft;
-            if (xx < 0 || xx >= g.w) continue;
-            const dst = ((b * g.h + y) * g.w + xx) * g.c;
-            const src = row * cols + (ki * g.kw + kj) * g.c;
-            for (let ci = 0; ci < g.c; ci++) out[dst + ci] = out[dst + ci]! + colsData[src + ci]!;
-          }
-        }
-      }
+function col2imAdd(cols: ArrayLike<number>, g: ConvGeometry, out: { [i: number]: number }): void {
+  const offsets = tapOffsets(g);
+  for (let t = 0; t < offsets.length; t++) {
+    const dst = offsets[t]!;
+    if (dst >= 0) for (let ci = 0; ci < g.c; ci++) out[dst + ci] = out[dst + ci]! + cols[t * g.c + ci]!;
+  }
 }
 
 function transposed(m: ArrayLike<number>, rows: number, cols: number): Float64Array {

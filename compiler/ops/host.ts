@@ -18,30 +18,36 @@ export function stridesOf(shape: readonly number[]): number[] {
 }
 
 /**
- * For every element of `outShape`, the index of the element of `inShape` that broadcasting reads
- * (NumPy rules: shapes aligned right, size-1 dims stretched).
+ * Walks `shape` in row-major order like an odometer and returns, for each position, the sum of its coordinates times
+ * `steps` — the offset into another tensor laid over the same index space (broadcast, permuted or reduced).
  */
-export function broadcastIndex(outShape: readonly number[], inShape: readonly number[]): Int32Array {
-  const n = sizeOf(outShape);
+export function offsetsOver(shape: readonly number[], steps: readonly number[]): Int32Array {
+  const n = sizeOf(shape);
   const map = new Int32Array(n);
-  const rank = outShape.length;
-  const offset = rank - inShape.length;
-  const inStrides = stridesOf(inShape);
-  // Stride 0 on stretched or missing dims; walk the output with an odometer so each step is O(1) amortized.
-  const step = outShape.map((_, i) => (i < offset || inShape[i - offset] === 1 ? 0 : inStrides[i - offset]!));
+  const rank = shape.length;
   const counter = new Array<number>(rank).fill(0);
   let at = 0;
   for (let i = 0; i < n; i++) {
     map[i] = at;
     for (let d = rank - 1; d >= 0; d--) {
       counter[d]!++;
-      at += step[d]!;
-      if (counter[d]! < outShape[d]!) break;
-      at -= step[d]! * outShape[d]!;
+      at += steps[d]!;
+      if (counter[d]! < shape[d]!) break;
+      at -= steps[d]! * shape[d]!;
       counter[d] = 0;
     }
   }
   return map;
+}
+
+/**
+ * For every element of `outShape`, the index of the element of `inShape` that broadcasting reads
+ * (NumPy rules: shapes aligned right, size-1 dims stretched, so their step is 0).
+ */
+export function broadcastIndex(outShape: readonly number[], inShape: readonly number[]): Int32Array {
+  const offset = outShape.length - inShape.length;
+  const inStrides = stridesOf(inShape);
+  return offsetsOver(outShape, outShape.map((_, i) => (i < offset || inShape[i - offset] === 1 ? 0 : inStrides[i - offset]!)));
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -74,23 +80,7 @@ export function broadcastBinary(
 export function reductionIndex(inShape: readonly number[], axes: readonly number[]): { map: Int32Array; outSize: number } {
   const keptShape = inShape.map((d, i) => (axes.includes(i) ? 1 : d));
   const outStrides = stridesOf(keptShape);
-  const n = sizeOf(inShape);
-  const map = new Int32Array(n);
-  const rank = inShape.length;
-  const step = inShape.map((_, i) => (axes.includes(i) ? 0 : outStrides[i]!));
-  const counter = new Array<number>(rank).fill(0);
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    map[i] = at;
-    for (let d = rank - 1; d >= 0; d--) {
-      counter[d]!++;
-      at += step[d]!;
-      if (counter[d]! < inShape[d]!) break;
-      at -= step[d]! * inShape[d]!;
-      counter[d] = 0;
-    }
-  }
-  return { map, outSize: sizeOf(keptShape) };
+  return { map: offsetsOver(inShape, inShape.map((_, i) => (axes.includes(i) ? 0 : outStrides[i]!))), outSize: sizeOf(keptShape) };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Axis permutation: output axis i is input axis perm[i].
 import { defineOp, shapeError } from "../ir/define-op.js";
 import { formatType } from "../ir/types.js";
-import { sizeOf, stridesOf } from "./host.js";
+import { offsetsOver, stridesOf } from "./host.js";
 
 export const transpose = defineOp<{ perm: readonly number[] }>({
   name: "transpose",
@@ -16,22 +16,9 @@ export const transpose = defineOp<{ perm: readonly number[] }>({
   },
   reference([x], { perm }, ctx) {
     const inStrides = stridesOf(ctx.inputs[0]!.shape);
-    const outShape = ctx.output.shape;
-    const step = perm.map((p) => inStrides[p]!);
-    const n = sizeOf(outShape);
-    const out = ctx.alloc(n);
-    const counter = new Array<number>(outShape.length).fill(0);
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      out[i] = x![at]!;
-      for (let d = outShape.length - 1; d >= 0; d--) {
-        counter[d]!++;
-        at += step[d]!;
-        if (counter[d]! < outShape[d]!) break;
-        at -= step[d]! * outShape[d]!;
-        counter[d] = 0;
-      }
-    }
+    const from = offsetsOver(ctx.output.shape, perm.map((p) => inStrides[p]!));
+    const out = ctx.alloc(from.length);
+    for (let i = 0; i < from.length; i++) out[i] = x![from[i]!]!;
     return out;
   },
   vjp(ctx, { perm }) {

@@ -53,7 +53,10 @@ export function elementwiseBinary(ctx: LayerContext, op: string, a: Value, b: Va
     if (v.kind === "float") return ctx.constant(v.value, Number.isInteger(v.value) || like !== "i32" ? like : "f32");
     if (v.kind === "int") {
       const c = v.dim.constValue();
-      return c === undefined ? ctx.dimScalar(v.dim) : ctx.constant(c, like);
+      if (c !== undefined) return ctx.constant(c, like);
+      // A symbolic dim is an integer too: like a literal it adapts to the tensor's dtype (dimScalar makes an f32).
+      const size = ctx.dimScalar(v.dim);
+      return size.type.dtype === like ? size : ctx.op("cast", [size], { dtype: like });
     }
     throw new Error(`internal: ${op} operand is ${v.kind}`);
   };

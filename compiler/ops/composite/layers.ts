@@ -110,9 +110,11 @@ export const layerBuiltins: BuiltinDef[] = [
       const q = split(denseProjection(ctx, x, d, true, "q."));
       const k = split(denseProjection(ctx, x, d, true, "k."));
       const v = split(denseProjection(ctx, x, d, true, "v."));
-      const scale = ctx.op("rsqrt", [ctx.dimScalar(headDim!)]);
+      // The scale and the mask are made as f32; an f16 model needs them in its own dtype.
+      const like = (v: TensorValue) => (v.type.dtype === x.type.dtype ? v : ctx.op("cast", [v], { dtype: x.type.dtype }));
+      const scale = like(ctx.op("rsqrt", [ctx.dimScalar(headDim!)]));
       let scores = ctx.op("mul", [ctx.op("matmul", [q, ctx.op("transpose", [k], { perm: [0, 1, 3, 2] })]), scale]);
-      if (args.bool("causal")) scores = ctx.op("add", [scores, ctx.op("causal_mask", [], { size: t })]);
+      if (args.bool("causal")) scores = ctx.op("add", [scores, like(ctx.op("causal_mask", [], { size: t }))]);
       const max = ctx.op("reduce_max", [scores], { axes: [3], keepdims: true });
       const e = ctx.op("exp", [ctx.op("sub", [scores, max])]);
       const weights = ctx.op("div", [e, ctx.op("reduce_sum", [e], { axes: [3], keepdims: true })]);
