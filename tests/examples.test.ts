@@ -216,3 +216,13 @@ describe("iris-mlp.dlg", () => {
     expect(paramCount(r)).toBe(4 * 16 + 16 + 16 * 3 + 3);
   });
 });
+
+describe("the examples' formatting", () => {
+  it("is canonical: dlg fmt leaves every example unchanged", async () => {
+    for (const file of ["mnist-mlp.dlg", "lenet.dlg", "residual-mlp.dlg", "gpt.dlg", "iris-mlp.dlg"]) {
+      const r = await runCli(["fmt", join("dsl-examples", file), "--check"]);
+      expect(r.stderr, file).toBe("");
+      expect(r.code, file).toBe(0);
+    }
+  });
+});

@@ -5,6 +5,28 @@ import { LineIndex } from "../diagnostics/span.js";
 import type { Arg, Comment, Decl, Expr, ParamDecl, Program, Stmt, TypeExpr } from "./ast.js";
 
 const INDENT = "  ";
+/** Separates a line's code from its end-of-line comment until alignment; a control character never in source text. */
+const TRAILING = "\u0000";
+
+/** Pads the code of each run of consecutive lines with end-of-line comments so the comments line up. */
+function alignTrailingComments(lines: readonly string[]): string[] {
+  const out = [...lines];
+  for (let i = 0; i < out.length; ) {
+    if (!out[i]!.includes(TRAILING)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < out.length && out[j]!.includes(TRAILING)) j++;
+    const width = Math.max(...out.slice(i, j).map((l) => l.indexOf(TRAILING)));
+    for (let k = i; k < j; k++) {
+      const [code, comment] = out[k]!.split(TRAILING) as [string, string];
+      out[k] = `${code.padEnd(width)}  ${comment}`;
+    }
+    i = j;
+  }
+  return out;
+}
 
 export function formatProgram(program: Program, sourceText: string): string {
   return new Printer(program.comments, new LineIndex(sourceText)).program(program);
@@ -24,26 +46,39 @@ class Printer {
     });
     if (this.next < this.comments.length && p.decls.length > 0) this.out.push("");
     this.leadingComments(Infinity, "");
-    return this.out.join("\n").replace(/\n{3,}/g, "\n\n") + "\n";
+    return alignTrailingComments(this.out).join("\n").replace(/\n{3,}/g, "\n\n") + "\n";
   }
 
   private line(offset: number): number {
     return this.lines.position(offset).line;
   }
 
+  /**
+   * Emits the comments that start before `before`, keeping one blank line wherever the source had at least one
+   * between two of them or between the last of them and the code at `before`.
+   */
   private leadingComments(before: number, indent: string): void {
+    let lastLine: number | undefined;
     while (this.next < this.comments.length && this.comments[this.next]!.span.start < before) {
-      this.out.push(indent + this.comments[this.next]!.text.trimEnd());
+      const comment = this.comments[this.next]!;
+      const line = this.line(comment.span.start);
+      if (lastLine !== undefined && line - lastLine > 1) this.out.push("");
+      this.out.push(indent + comment.text.trimEnd());
+      lastLine = line;
       this.next++;
     }
+    if (lastLine !== undefined && before !== Infinity && this.line(before) - lastLine > 1) this.out.push("");
   }
 
-  /** A comment that starts on the line where `end` is, right after it, rides along on that line. */
+  /**
+   * A comment that starts on the line where `end` is, right after it, rides along on that line. It is marked with
+   * TRAILING so the final pass can align the comments of consecutive lines, as gofmt does.
+   */
   private trailingComment(end: number): string {
     const c = this.comments[this.next];
     if (c && c.span.start >= end && this.line(c.span.start) === this.line(end)) {
       this.next++;
-      return `  ${c.text.trimEnd()}`;
+      return `${TRAILING}${c.text.trimEnd()}`;
     }
     return "";
   }
@@ -72,13 +107,13 @@ class Printer {
   }
 
   private stmt(s: Stmt, indent: string): void {
-    // Comments inside a statement that spans lines would be lost on one line: hoist them above it.
-    const inner: string[] = [];
-    while (this.next < this.comments.length && this.comments[this.next]!.span.start < s.span.end) {
-      inner.push(indent + this.comments[this.next]!.text.trimEnd());
-      this.next++;
+    if (s.kind !== "repeat") {
+      // Comments inside a statement that spans lines would be lost on one line: hoist them above it.
+      while (this.next < this.comments.length && this.comments[this.next]!.span.start < s.span.end) {
+        this.out.push(indent + this.comments[this.next]!.text.trimEnd());
+        this.next++;
+      }
     }
-    this.out.push(...inner);
     if (s.kind === "repeat") {
       const index = s.index ? ` as ${s.index.name}` : "";
       this.out.push(`${indent}repeat ${expr(s.count)}${index} {`);
