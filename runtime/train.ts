@@ -35,15 +35,25 @@ export function rowsOf(split: Split): number {
 }
 
 /**
- * The output to score and the labels to score it against, when the model is a classifier: the first float output of
- * shape [..., C] and an integer input of shape [...].
+ * The output to score and the labels to score it against, when the model is a classifier: the labels are the integer
+ * input that cross-entropy picks from (not merely an input of the right shape: a language model's `tokens` and
+ * `targets` have the same shape), and the output is the model output of the picked logits' shape it is computed from.
  */
 export function classificationTarget(graph: Graph): { output: NodeId; labels: string } | undefined {
-  for (const o of graph.outputs) {
-    if (o.type.dtype === "i32" || o.type.shape.length < 1) continue;
-    const lead = o.type.shape.slice(0, -1);
-    const labels = graph.inputs.find((i) => i.type.dtype === "i32" && i.type.shape.length === lead.length && i.type.shape.every((d, k) => d.equals(lead[k]!)));
-    if (labels) return { output: o.node, labels: labels.name };
+  for (const pick of graph.nodes.filter((n) => n.op === "pick")) {
+    const labels = graph.nodes[pick.inputs[1]!]!;
+    if (labels.op !== "input") continue;
+    const ancestors = new Set<NodeId>();
+    const stack = [pick.inputs[0]!];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (ancestors.has(id)) continue;
+      ancestors.add(id);
+      stack.push(...graph.nodes[id]!.inputs);
+    }
+    const picked = graph.nodes[pick.inputs[0]!]!.type;
+    const output = graph.outputs.find((o) => ancestors.has(o.node) && o.type.shape.length === picked.shape.length && o.type.shape.every((d, i) => d.equals(picked.shape[i]!)));
+    if (output) return { output: output.node, labels: labels.attrs["name"] as string };
   }
   return undefined;
 }

@@ -100,6 +100,11 @@ export function interpret(graph: Graph, values: ReadonlyMap<string, HostValue>, 
         random,
       };
       data = getOp(node.op).reference(node.inputs.map((i) => live.get(i)!.data), node.attrs, ctx);
+      const expected = outType.shape.reduce((a, b) => a * b, 1);
+      // The shape the checker inferred must be the shape execution produced: a reference that computes a different
+      // size means the shape rule and the reference disagree.
+      if (data.length !== expected)
+        throw new Error(`internal: ${node.op} produced ${data.length} elements, its inferred type ${formatType(node.type)} has ${expected}`);
     }
     const value = { shape: outType.shape, data };
     live.set(node.id, value);
