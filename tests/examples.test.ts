@@ -80,30 +80,32 @@ describe("dsl-examples/lenet.dlg", () => {
     const types = Object.fromEntries(r.check!.bindings.map((b) => [b.name, b.description]));
     expect(types).toMatchObject({
       x: "f32[N, 28, 28, 1]",
-      conv1: "f32[N, 28, 28, 6]",
-      pool1: "f32[N, 14, 14, 6]",
-      conv2: "f32[N, 10, 10, 16]",
-      pool2: "f32[N, 5, 5, 16]",
-      features: "f32[N, 400]",
+      conv1: "f32[N, 28, 28, 16]",
+      pool1: "f32[N, 14, 14, 16]",
+      conv2: "f32[N, 10, 10, 32]",
+      pool2: "f32[N, 5, 5, 32]",
+      features: "f32[N, 800]",
     });
     expect(outputType(r, "logits")).toBe("f32[N, 10]");
     expect(lossType(r)).toBe("f32[]");
     expect(verifyGraph(graphOf(r))).toEqual([]);
   });
 
-  it("has conv 5*5*1*6+6, 5*5*6*16+16 and dense 400-120-84-10 parameters", () => {
-    const expected = 5 * 5 * 1 * 6 + 6 + (5 * 5 * 6 * 16 + 16) + (400 * 120 + 120) + (120 * 84 + 84) + (84 * 10 + 10);
-    expect(expected).toBe(conv2d(5, 1, 6) + conv2d(5, 6, 16) + dense(400, 120) + dense(120, 84) + dense(84, 10));
+  it("has conv 5*5*1*16+16, 5*5*16*32+32 and dense 800-128-84-10 parameters", () => {
+    const expected = 5 * 5 * 1 * 16 + 16 + (5 * 5 * 16 * 32 + 32) + (800 * 128 + 128) + (128 * 84 + 84) + (84 * 10 + 10);
+    expect(expected).toBe(conv2d(5, 1, 16) + conv2d(5, 16, 32) + dense(800, 128) + dense(128, 84) + dense(84, 10));
     expect(paramCount(compileExample(file))).toBe(expected);
-    expect(expected).toBe(61_706);
+    expect(expected).toBe(127_462);
+    // The 1998 sizes, by hyperparameter: 61,706.
+    expect(paramCount(compileExample(file, { c1: "6", c2: "16", f1: "120" }))).toBe(61_706);
   });
 
   it("uses the conv2d kernel layout [k, k, in, filters]", () => {
     const r = compileExample(file);
-    expect(paramShape(r, "conv1.weight")).toBe("f32[5, 5, 1, 6]");
-    expect(paramShape(r, "conv2.weight")).toBe("f32[5, 5, 6, 16]");
-    expect(paramShape(r, "conv2.bias")).toBe("f32[16]");
-    expect(paramShape(r, "fc1.weight")).toBe("f32[400, 120]");
+    expect(paramShape(r, "conv1.weight")).toBe("f32[5, 5, 1, 16]");
+    expect(paramShape(r, "conv2.weight")).toBe("f32[5, 5, 16, 32]");
+    expect(paramShape(r, "conv2.bias")).toBe("f32[32]");
+    expect(paramShape(r, "fc1.weight")).toBe("f32[800, 128]");
   });
 });
 

@@ -190,7 +190,7 @@ def same_pad(x_nchw, kernel, stride):
 
 
 class LeNet(nn.Module):
-    defaults = {"c1": 6, "c2": 16, "f1": 120, "f2": 84, "classes": 10}
+    defaults = {"c1": 16, "c2": 32, "f1": 128, "f2": 84, "classes": 10}
     inputs = ("image", "label")
 
     def __init__(self, c1, c2, f1, f2, classes):
@@ -210,7 +210,7 @@ class LeNet(nn.Module):
 
     def forward(self, image, label):
         n = image.shape[0]
-        x = image.reshape(n, 28, 28, 1).permute(0, 3, 1, 2)  # NHWC -> NCHW
+        x = ((image - 0.1307) / 0.3081).reshape(n, 28, 28, 1).permute(0, 3, 1, 2)  # NHWC -> NCHW
         conv1 = F.relu(self.conv1(same_pad(x, 5, 1)))  # [N, c1, 28, 28]
         pool1 = F.max_pool2d(conv1, 2, 2)
         conv2 = F.relu(self.conv2(pool1))  # [N, c2, 10, 10]
