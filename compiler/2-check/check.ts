@@ -602,13 +602,18 @@ class Checker {
     };
     if (left.kind === "int" && right.kind === "int") {
       const [a, b] = [left.dim, right.dim];
+      const exact = (d: Dim): Value => {
+        if (d.isExact()) return intValue(d);
+        this.report("badValue", expr.span, { what: `\`${expr.op}\` of ${a} and ${b}`, value: "too large to be exact", expected: "an integer below 2^53" });
+        return POISON;
+      };
       switch (expr.op) {
         case "+":
-          return intValue(a.add(b));
+          return exact(a.add(b));
         case "-":
-          return intValue(a.sub(b));
+          return exact(a.sub(b));
         case "*":
-          return intValue(a.mul(b));
+          return exact(a.mul(b));
         case "/": {
           if (b.isZero()) {
             this.report("inexactDivision", expr.span, { left: a.toString(), right: "0" }, { label: "division by zero" });

@@ -113,6 +113,11 @@ export class Dim {
     return this.constValue() !== undefined;
   }
 
+  /** Whether every coefficient is still an exact integer (|c| < 2^53): dim arithmetic past that silently rounds. */
+  isExact(): boolean {
+    return this.terms.every((t) => Number.isSafeInteger(t.coef) && t.atoms.every((a) => a.kind === "sym" || (a.num.isExact() && a.den.isExact())));
+  }
+
   equals(other: Dim): boolean {
     return this.toString() === other.toString();
   }

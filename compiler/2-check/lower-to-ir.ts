@@ -54,6 +54,8 @@ export class IRBuilder {
     for (const d of type.shape) {
       const v = d.constValue();
       if (v !== undefined && v <= 0) throw new ShapeFailure(shapeError("negativeDim", { dim: d.toString() }, `${name} would produce ${formatType(type)}`));
+      // Products of large dims (flatten, reshape) can pass 2^53, where numbers stop being exact integers.
+      if (!d.isExact()) throw new ShapeFailure(shapeError("badValue", { what: `${name}: a dim of the result`, value: "too large to be exact", expected: "an integer below 2^53" }));
     }
     const id = this.graph.nodes.length;
     const node = { id, op: name, inputs: inputs.map((i) => i.node), attrs, type, ...(span ? { span } : {}), ...(label ? { label } : {}) };
