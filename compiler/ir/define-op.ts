@@ -1,9 +1,10 @@
-// The contract every primitive op declares once: its name, fusion kind and shape rule. Later phases add to this
-// interface (CPU reference, gradient as IR, WGSL emitter) so that one file keeps describing one op.
+// The contract every primitive op declares once: its name, fusion kind, shape rule, CPU reference, gradient as IR
+// and WGSL emitter, so that one file keeps describing one op.
 import type { MessageKey, MessageParams } from "../diagnostics/messages.js";
 import type { Dim } from "../2-check/dims.js";
 import type { TensorValue } from "../2-check/values.js";
 import type { DType, TensorType } from "./types.js";
+import type { WgslEmitter } from "../5-codegen-wgsl/contract.js";
 
 /** What the fusion pass reads; it never looks at op names (TVM's op patterns). */
 export type FusionKind = "elementwise" | "broadcast" | "injective" | "reduce" | "opaque" | "source";
@@ -77,6 +78,11 @@ export interface OpDef<A extends Attrs = Attrs> {
    * differentiable flows through (sources, integer-valued ops).
    */
   vjp?(ctx: GradContext, attrs: A): readonly (TensorValue | undefined)[];
+  /**
+   * WGSL code generation (required: an op without a kernel cannot be compiled for the GPU): a scalar expression for
+   * elementwise ops, a kernel body for the others, "bound" for sources whose buffers the runtime binds.
+   */
+  wgsl: WgslEmitter<A>;
 }
 
 export function defineOp<A extends Attrs>(def: OpDef<A>): OpDef<A> {

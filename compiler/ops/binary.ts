@@ -1,6 +1,8 @@
 // Elementwise ops of two tensors with NumPy broadcasting. Gradients are summed back to each input's shape.
 import type { TensorValue } from "../2-check/values.js";
 import { defineOp, isShapeError, type GradContext, type OpDef } from "../ir/define-op.js";
+import type { ScalarContext } from "../5-codegen-wgsl/contract.js";
+import { NAN, POS_INF } from "../5-codegen-wgsl/wgsl-values.js";
 import { broadcastBinary } from "./host.js";
 import { broadcastShapes, requireFloat, requireSameDtype } from "./shape-rules.js";
 
@@ -8,7 +10,9 @@ const INTEGER_SAFE = new Set(["add", "sub", "mul", "maximum", "minimum", "greate
 
 type Partials = (ctx: GradContext, a: TensorValue, b: TensorValue, y: TensorValue) => [TensorValue | undefined, TensorValue | undefined];
 
-function binary(name: string, f: (x: number, y: number) => number, partials?: Partials): OpDef {
+type Emit = (a: string, b: string, ctx: ScalarContext) => string;
+
+function binary(name: string, f: (x: number, y: number) => number, wgsl: Emit, partials?: Partials): OpDef {
   const def: OpDef = defineOp({
     name,
     fusion: "broadcast",
@@ -24,6 +28,7 @@ function binary(name: string, f: (x: number, y: number) => number, partials?: Pa
       const out = ctx.alloc(ctx.output.shape.reduce((n, d) => n * d, 1));
       return broadcastBinary(a!, ctx.inputs[0]!.shape, b!, ctx.inputs[1]!.shape, ctx.output.shape, out, f);
     },
+    wgsl: { kind: "expression", expr: ([a, b], _, ctx) => wgsl(a!, b!, ctx) },
   });
   if (partials) {
     def.vjp = (ctx) => {
@@ -35,16 +40,32 @@ function binary(name: string, f: (x: number, y: number) => number, partials?: Pa
   return def;
 }
 
+/**
+ * Math.pow's cases in f32: WGSL's pow is exp2(y log2 x), undefined for x < 0 and at 0; a negative base is allowed
+ * with an integer exponent (odd keeps the sign), and x^0 is 1 even for NaN.
+ */
+const POW_WGSL = `
+fn dlg_pow(x: f32, y: f32) -> f32 {
+  if (y == 0.0) { return 1.0; }
+  if (x == 0.0) { return select(0.0, ${POS_INF}, y < 0.0); }
+  let r = exp2(y * log2(abs(x)));
+  if (x < 0.0) {
+    if (fract(y) != 0.0) { return ${NAN}; }
+    return select(r, -r, fract(y * 0.5) != 0.0);
+  }
+  return r;
+}`;
+
 const op = (ctx: GradContext, name: string, ...xs: TensorValue[]) => ctx.op(name, xs);
 
-export const add = binary("add", (x, y) => x + y, (ctx) => [ctx.grad, ctx.grad]);
-export const sub = binary("sub", (x, y) => x - y, (ctx) => [ctx.grad, op(ctx, "neg", ctx.grad)]);
-export const mul = binary("mul", (x, y) => x * y, (ctx, a, b) => [
+export const add = binary("add", (x, y) => x + y, (a, b) => `(${a} + ${b})`, (ctx) => [ctx.grad, ctx.grad]);
+export const sub = binary("sub", (x, y) => x - y, (a, b) => `(${a} - ${b})`, (ctx) => [ctx.grad, op(ctx, "neg", ctx.grad)]);
+export const mul = binary("mul", (x, y) => x * y, (a, b) => `(${a} * ${b})`, (ctx, a, b) => [
   ctx.needs(0) ? op(ctx, "mul", ctx.grad, b) : undefined,
   ctx.needs(1) ? op(ctx, "mul", ctx.grad, a) : undefined,
 ]);
 /** d(a/b)/da = 1/b; d(a/b)/db = -a/b^2 = -y/b. */
-export const div = binary("div", (x, y) => x / y, (ctx, _a, b, y) => [
+export const div = binary("div", (x, y) => x / y, (a, b) => `(${a} / ${b})`, (ctx, _a, b, y) => [
   ctx.needs(0) ? op(ctx, "div", ctx.grad, b) : undefined,
   ctx.needs(1) ? op(ctx, "neg", op(ctx, "div", op(ctx, "mul", ctx.grad, y), b)) : undefined,
 ]);
@@ -58,15 +79,15 @@ const select = (which: "maximum" | "minimum"): Partials => (ctx, a, b) => {
   const shareB = op(ctx, "sub", ctx.constant(1, a.type.dtype), shareA);
   return [op(ctx, "mul", ctx.grad, shareA), op(ctx, "mul", ctx.grad, shareB)];
 };
-export const maximum = binary("maximum", (x, y) => Math.max(x, y), select("maximum"));
-export const minimum = binary("minimum", (x, y) => Math.min(x, y), select("minimum"));
+export const maximum = binary("maximum", (x, y) => Math.max(x, y), (a, b) => `max(${a}, ${b})`, select("maximum"));
+export const minimum = binary("minimum", (x, y) => Math.min(x, y), (a, b) => `min(${a}, ${b})`, select("minimum"));
 /** d a^b/da = b a^(b-1) = b y / a; d a^b/db = y ln a. */
-export const pow = binary("pow", (x, y) => Math.pow(x, y), (ctx, a, b, y) => [
+export const pow = binary("pow", (x, y) => Math.pow(x, y), (a, b, c) => `${c.helper("dlg_pow", POW_WGSL)}(${a}, ${b})`, (ctx, a, b, y) => [
   ctx.needs(0) ? op(ctx, "mul", ctx.grad, op(ctx, "mul", b, op(ctx, "pow", a, op(ctx, "sub", b, ctx.constant(1, b.type.dtype))))) : undefined,
   ctx.needs(1) ? op(ctx, "mul", ctx.grad, op(ctx, "mul", y, op(ctx, "log", a))) : undefined,
 ]);
 /** 1 where a > b, else 0 (used by gradient rules; piecewise constant, so no gradient of its own). */
-export const greater = binary("greater", (x, y) => (x > y ? 1 : 0));
-export const equal = binary("equal", (x, y) => (x === y ? 1 : 0));
+export const greater = binary("greater", (x, y) => (x > y ? 1 : 0), (a, b, c) => `select(${c.lit(0)}, ${c.lit(1)}, ${a} > ${b})`);
+export const equal = binary("equal", (x, y) => (x === y ? 1 : 0), (a, b, c) => `select(${c.lit(0)}, ${c.lit(1)}, ${a} == ${b})`);
 
 export const binaryOps: readonly OpDef[] = [add, sub, mul, div, maximum, minimum, pow, greater, equal];

@@ -13,5 +13,10 @@ export const cast = defineOp<{ dtype: DType }>({
     return out;
   },
   // Only a float-to-float cast passes a gradient; an integer result is piecewise constant.
+  // WGSL's f32 -> i32 conversion truncates toward zero as Math.trunc does (it saturates where the CPU wraps, past 2^31).
+  wgsl: {
+    kind: "expression",
+    expr: ([x], { dtype }, ctx) => (ctx.scalar(dtype) === ctx.scalar(ctx.inputs[0]!.dtype) ? x! : `${ctx.scalar(dtype)}(${x})`),
+  },
   vjp: (ctx, { dtype }) => [isFloat(dtype) && isFloat(ctx.inputs[0]!.type.dtype) ? ctx.op("cast", [ctx.grad], { dtype: ctx.inputs[0]!.type.dtype }) : undefined],
 });

@@ -4,6 +4,8 @@ import { formatType } from "../ir/types.js";
 import { Dim } from "../ir/types.js";
 import { copyAlongAxis, sizeOf, splitAt } from "./host.js";
 import { requireSameDtype } from "./shape-rules.js";
+import { alongAxis, atAxis } from "../5-codegen-wgsl/indexing.js";
+import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
 
 export const concat = defineOp<{ axis: number }>({
   name: "concat",
@@ -38,6 +40,25 @@ export const concat = defineOp<{ axis: number }>({
       at += len;
     });
     return out;
+  },
+  // One input binding per operand: the storage-buffer limit per stage bounds how many (checked when emitting).
+  wgsl: {
+    kind: "kernel",
+    emit(k, { axis }) {
+      const { outer, inner } = splitAt(k.output.shape, axis);
+      const total = k.output.shape[axis]!;
+      k.perElement(outer * total * inner, (w, i) => {
+        const { o, a, r } = alongAxis(w, i, total, inner);
+        let at = 0;
+        k.inputs.forEach((t, j) => {
+          const len = t.shape[axis]!;
+          const read = `${k.out}[${i}] = ${k.input(j)}[${atAxis(o, at === 0 ? a : `${a} - ${u32(at)}`, r, len, inner)}];`;
+          if (j === k.inputs.length - 1) w.line(read);
+          else w.block(`if (${a} < ${u32(at + len)})`, () => w.line(read).line("return;"));
+          at += len;
+        });
+      });
+    },
   },
   vjp(ctx, { axis }) {
     let start = Dim.const(0);

@@ -4,6 +4,92 @@ import type { TensorValue } from "../2-check/values.js";
 import { Dim, formatType } from "../ir/types.js";
 import { matmulKernel } from "./matmul.js";
 import { requireFloat, requireRank, requireSameDtype } from "./shape-rules.js";
+import type { KernelContext } from "../5-codegen-wgsl/contract.js";
+import { emitReduction } from "../5-codegen-wgsl/reduction.js";
+import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
+import type { WgslBuilder } from "../5-codegen-wgsl/wgsl-builder.js";
+
+const i32c = (n: number) => `${n}i`;
+
+/** Declares the coordinates of `index` over [d0, d1, d2, d3] as u32 lets named by `names`. */
+function split4(w: WgslBuilder, index: string, dims: readonly number[], names: readonly string[]): void {
+  const [, d1, d2, d3] = dims as [number, number, number, number];
+  w.line(`let ${names[3]} = ${index} % ${u32(d3)};`);
+  w.line(`let ${names[2]} = (${index} / ${u32(d3)}) % ${u32(d2)};`);
+  w.line(`let ${names[1]} = (${index} / ${u32(d3 * d2)}) % ${u32(d1)};`);
+  w.line(`let ${names[0]} = ${index} / ${u32(d3 * d2 * d1)};`);
+}
+
+/** Direct convolution, one output element per invocation; taps in the im2col order (kh, kw, c), as the reference sums. */
+function emitConv(k: KernelContext, g: ConvGeometry): void {
+  k.perElement(g.n * g.oh * g.ow * g.f, (w, i) => {
+    split4(w, i, [g.n, g.oh, g.ow, g.f], ["b", "oi", "oj", "f"]);
+    w.line("var acc = 0.0;");
+    w.block(`for (var ki = 0i; ki < ${k.loopBound(g.kh, "i32")}; ki++)`, () => {
+      w.line(`let y = i32(oi) * ${i32c(g.stride)} + ki - ${i32c(g.padTop)};`);
+      w.line(`if (y < 0i || y >= ${i32c(g.h)}) { continue; }`);
+      w.block(`for (var kj = 0i; kj < ${k.loopBound(g.kw, "i32")}; kj++)`, () => {
+        w.line(`let x = i32(oj) * ${i32c(g.stride)} + kj - ${i32c(g.padLeft)};`);
+        w.line(`if (x < 0i || x >= ${i32c(g.w)}) { continue; }`);
+        w.line(`let src = ((b * ${u32(g.h)} + u32(y)) * ${u32(g.w)} + u32(x)) * ${u32(g.c)};`);
+        w.line(`let tap = (u32(ki) * ${u32(g.kw)} + u32(kj)) * ${u32(g.c)};`);
+        w.block(`for (var c = 0u; c < ${k.loopBound(g.c)}; c++)`, () => {
+          w.line(`acc = acc + ${k.input(0)}[src + c] * ${k.input(1)}[(tap + c) * ${u32(g.f)} + f];`);
+        });
+      });
+    });
+    w.line(`${k.out}[${i}] = acc;`);
+  });
+}
+
+/** d input: each input pixel gathers the output gradients of the taps that read it (no scatter, no atomics). */
+function emitConvGradInput(k: KernelContext, g: ConvGeometry): void {
+  k.perElement(g.n * g.h * g.w * g.c, (w, i) => {
+    split4(w, i, [g.n, g.h, g.w, g.c], ["b", "y", "x", "c"]);
+    w.line("var acc = 0.0;");
+    w.block(`for (var ki = 0i; ki < ${k.loopBound(g.kh, "i32")}; ki++)`, () => {
+      w.line(`let ty = i32(y) + ${i32c(g.padTop)} - ki;`);
+      w.line(`if (ty < 0i || ty % ${i32c(g.stride)} != 0i || ty / ${i32c(g.stride)} >= ${i32c(g.oh)}) { continue; }`);
+      w.line(`let oi = u32(ty / ${i32c(g.stride)});`);
+      w.block(`for (var kj = 0i; kj < ${k.loopBound(g.kw, "i32")}; kj++)`, () => {
+        w.line(`let tx = i32(x) + ${i32c(g.padLeft)} - kj;`);
+        w.line(`if (tx < 0i || tx % ${i32c(g.stride)} != 0i || tx / ${i32c(g.stride)} >= ${i32c(g.ow)}) { continue; }`);
+        w.line(`let oj = u32(tx / ${i32c(g.stride)});`);
+        w.line(`let gBase = ((b * ${u32(g.oh)} + oi) * ${u32(g.ow)} + oj) * ${u32(g.f)};`);
+        w.line(`let kBase = ((u32(ki) * ${u32(g.kw)} + u32(kj)) * ${u32(g.c)} + c) * ${u32(g.f)};`);
+        w.block(`for (var f = 0u; f < ${k.loopBound(g.f)}; f++)`, () => {
+          w.line(`acc = acc + ${k.input(0)}[gBase + f] * ${k.input(1)}[kBase + f];`);
+        });
+      });
+    });
+    w.line(`${k.out}[${i}] = acc;`);
+  });
+}
+
+/** d kernel: for each kernel entry, a fold over batch and output positions (cooperative when long). */
+function emitConvGradKernel(k: KernelContext, g: ConvGeometry): void {
+  emitReduction(k, {
+    outputs: g.kh * g.kw * g.c * g.f,
+    length: g.n * g.oh * g.ow,
+    type: "f32",
+    init: "0.0",
+    combine: (acc, v) => `${acc} + ${v}`,
+    prepare(w, o) {
+      split4(w, o, [g.kh, g.kw, g.c, g.f], ["ki", "kj", "c", "f"]);
+      return "";
+    },
+    load(w, _, r) {
+      w.line(`let oj = ${r} % ${u32(g.ow)};`);
+      w.line(`let oi = (${r} / ${u32(g.ow)}) % ${u32(g.oh)};`);
+      w.line(`let b = ${r} / ${u32(g.ow * g.oh)};`);
+      w.line(`let y = i32(oi * ${u32(g.stride)} + ki) - ${i32c(g.padTop)};`);
+      w.line(`let x = i32(oj * ${u32(g.stride)} + kj) - ${i32c(g.padLeft)};`);
+      w.line(`let inside = y >= 0i && y < ${i32c(g.h)} && x >= 0i && x < ${i32c(g.w)};`);
+      w.line(`let src = ((b * ${u32(g.h)} + u32(clamp(y, 0i, ${i32c(g.h - 1)}))) * ${u32(g.w)} + u32(clamp(x, 0i, ${i32c(g.w - 1)}))) * ${u32(g.c)} + c;`);
+      return `select(0.0, ${k.input(0)}[src] * ${k.input(1)}[${r} * ${u32(g.f)} + f], inside)`;
+    },
+  });
+}
 
 interface ConvGeometry {
   n: number; h: number; w: number; c: number; kh: number; kw: number; f: number; oh: number; ow: number;
@@ -105,6 +191,7 @@ export const conv2d = defineOp<ConvAttrs>({
     matmulKernel(im2col(x!, g), 0, k!, 0, out, 0, g.n * g.oh * g.ow, g.kh * g.kw * g.c, g.f);
     return out;
   },
+  wgsl: { kind: "kernel", emit: (k, attrs) => emitConv(k, geometry(k.inputs[0]!.shape, k.inputs[1]!.shape, k.output.shape, attrs.stride, attrs.padding)) },
   vjp(ctx, attrs) {
     const [x, k] = ctx.inputs as [TensorValue, TensorValue];
     return [
@@ -133,6 +220,10 @@ export const conv2dGradInput = defineOp<ConvAttrs & { shape: readonly Dim[] }>({
     out.set(acc);
     return out;
   },
+  wgsl: {
+    kind: "kernel",
+    emit: (k, attrs) => emitConvGradInput(k, geometry(k.output.shape, k.inputs[1]!.shape, k.inputs[0]!.shape, attrs.stride, attrs.padding)),
+  },
 });
 
 /** d loss / d kernel of conv2d: input patches times output gradients, summed over batch and positions. */
@@ -149,5 +240,9 @@ export const conv2dGradKernel = defineOp<ConvAttrs & { shape: readonly Dim[] }>(
     const out = ctx.alloc(taps * geo.f);
     matmulKernel(transposed(im2col(x!, geo), rows, taps), 0, grad!, 0, out, 0, taps, rows, geo.f);
     return out;
+  },
+  wgsl: {
+    kind: "kernel",
+    emit: (k, attrs) => emitConvGradKernel(k, geometry(k.inputs[0]!.shape, k.output.shape, k.inputs[1]!.shape, attrs.stride, attrs.padding)),
   },
 });

@@ -4,6 +4,59 @@ import { defineOp, isShapeError, shapeError, type GradContext } from "../ir/defi
 import { Dim, formatType } from "../ir/types.js";
 import { broadcastIndex, sizeOf } from "./host.js";
 import { broadcastShapes, requireFloat, requireSameDtype } from "./shape-rules.js";
+import type { KernelContext } from "../5-codegen-wgsl/contract.js";
+import { broadcastSteps, coordinates, linear } from "../5-codegen-wgsl/indexing.js";
+import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
+
+/**
+ * The WGSL kernel: each invocation computes a TM x TN block of C in registers (at most 4 x 4), loading A's rows and B's
+ * columns once per k for the whole block. Rows and columns past the edge are clamped for loading (no branch in the
+ * k loop) and skipped when storing. No workgroup memory: on lavapipe register blocking is the faster choice.
+ */
+function emitMatmul(k: KernelContext): void {
+  const aShape = k.inputs[0]!.shape.length === 1 ? [1, k.inputs[0]!.shape[0]!] : k.inputs[0]!.shape;
+  const bShape = k.inputs[1]!.shape.length === 1 ? [k.inputs[1]!.shape[0]!, 1] : k.inputs[1]!.shape;
+  const [m, kk] = aShape.slice(-2) as [number, number];
+  const p = bShape[bShape.length - 1]!;
+  const aBatch = aShape.slice(0, -2);
+  const bBatch = bShape.slice(0, -2);
+  const rank = Math.max(aBatch.length, bBatch.length);
+  const batch = Array.from({ length: rank }, (_, i) => Math.max(aBatch[aBatch.length - rank + i] ?? 1, bBatch[bBatch.length - rank + i] ?? 1));
+  const tm = Math.min(4, m);
+  const tn = Math.min(4, p);
+  const tilesM = Math.ceil(m / tm);
+  const tilesN = Math.ceil(p / tn);
+  const batches = batch.reduce((x, y) => x * y, 1);
+  const rows = [...Array(tm).keys()];
+  const cols = [...Array(tn).keys()];
+  k.perElement(batches * tilesM * tilesN, (w, i) => {
+    w.line(`let tile = ${i} % ${u32(tilesM * tilesN)};`);
+    w.line(`let row0 = (tile / ${u32(tilesN)}) * ${u32(tm)};`);
+    w.line(`let col0 = (tile % ${u32(tilesN)}) * ${u32(tn)};`);
+    w.line(`let t = ${i} / ${u32(tilesM * tilesN)};`);
+    const bc = coordinates(w, "t", batch, "n");
+    w.line(`let aBase = (${linear(bc, broadcastSteps(batch, aBatch))}) * ${u32(m * kk)};`);
+    w.line(`let bBase = (${linear(bc, broadcastSteps(batch, bBatch))}) * ${u32(kk * p)};`);
+    for (const r of rows) w.line(`let ar${r} = aBase + min(row0 + ${u32(r)}, ${u32(m - 1)}) * ${u32(kk)};`);
+    for (const c of cols) w.line(`let bc${c} = bBase + min(col0 + ${u32(c)}, ${u32(p - 1)});`);
+    for (const r of rows) for (const c of cols) w.line(`var acc${r}${c} = 0.0;`);
+    w.block(`for (var j = 0u; j < ${k.loopBound(kk)}; j++)`, () => {
+      for (const r of rows) w.line(`let a${r} = ${k.input(0)}[ar${r} + j];`);
+      w.line(`let brow = j * ${u32(p)};`);
+      for (const c of cols) w.line(`let b${c} = ${k.input(1)}[bc${c} + brow];`);
+      for (const r of rows) for (const c of cols) w.line(`acc${r}${c} = acc${r}${c} + a${r} * b${c};`);
+    });
+    w.line(`let cBase = t * ${u32(m * p)};`);
+    // Row 0 and column 0 of a block are always inside C; the others only when the size is not a multiple.
+    const guarded = (ok: boolean, cond: string, body: () => void) => (ok ? body() : w.block(`if (${cond})`, body));
+    for (const r of rows)
+      guarded(m % tm === 0 || r === 0, `row0 + ${u32(r)} < ${u32(m)}`, () => {
+        for (const c of cols)
+          guarded(p % tn === 0 || c === 0, `col0 + ${u32(c)} < ${u32(p)}`, () =>
+            w.line(`${k.out}[cBase + (row0 + ${u32(r)}) * ${u32(p)} + col0 + ${u32(c)}] = acc${r}${c};`));
+      });
+  });
+}
 
 /**
  * C[m, p] = A[m, k] @ B[k, p] for one batch element. Register-blocked: each 4x4 tile of C is held in sixteen
@@ -95,6 +148,7 @@ export const matmul = defineOp({
     for (let t = 0; t < aIdx.length; t++) matmulKernel(a!, aIdx[t]! * m * k, b!, bIdx[t]! * k * p, out, t * m * p, m, k, p);
     return out;
   },
+  wgsl: { kind: "kernel", emit: emitMatmul },
   vjp(ctx) {
     // dA = g @ B^T, dB = A^T @ g, computed on matrix views of rank-1 operands and summed over broadcast batch dims.
     const [a, b] = ctx.inputs as [TensorValue, TensorValue];

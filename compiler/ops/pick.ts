@@ -3,6 +3,10 @@ import { defineOp, ExecutionError, shapeError } from "../ir/define-op.js";
 import type { Dim } from "../ir/types.js";
 import { formatType } from "../ir/types.js";
 import { requireDtype } from "./shape-rules.js";
+import { countOf } from "../5-codegen-wgsl/indexing.js";
+import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
+
+const labelMessage = (classes: number) => `cross_entropy: label {value} is outside the classes 0..${classes - 1}`;
 
 export const pick = defineOp({
   name: "pick",
@@ -21,6 +25,17 @@ export const pick = defineOp({
     const out = ctx.alloc(index!.length);
     for (let i = 0; i < index!.length; i++) out[i] = x![i * classes + checkClass(index![i]!, classes)]!;
     return out;
+  },
+  wgsl: {
+    kind: "kernel",
+    emit(k) {
+      const classes = k.inputs[0]!.shape[k.inputs[0]!.shape.length - 1]!;
+      k.perElement(countOf(k.output.shape), (w, i) => {
+        w.line(`let label = ${k.input(1)}[${i}];`);
+        k.check(w, `label >= 0i && label < ${classes}i`, "label", labelMessage(classes));
+        w.line(`${k.out}[${i}] = ${k.input(0)}[${i} * ${u32(classes)} + u32(clamp(label, 0i, ${classes - 1}i))];`);
+      });
+    },
   },
   vjp: (ctx) => [ctx.op("pick_grad", [ctx.grad, ctx.inputs[1]!], { classes: ctx.inputs[0]!.type.shape[ctx.inputs[0]!.type.shape.length - 1]! }), undefined],
 });
@@ -41,5 +56,17 @@ export const pickGrad = defineOp<{ classes: Dim }>({
     const out = ctx.alloc(index!.length * classes);
     for (let i = 0; i < index!.length; i++) out[i * classes + checkClass(index![i]!, classes)] = g![i]!;
     return out;
+  },
+  wgsl: {
+    kind: "kernel",
+    emit(k) {
+      const classes = k.output.shape[k.output.shape.length - 1]!;
+      k.perElement(countOf(k.output.shape), (w, i) => {
+        w.line(`let row = ${i} / ${u32(classes)};`);
+        w.line(`let label = ${k.input(1)}[row];`);
+        w.block(`if (${i} % ${u32(classes)} == 0u)`, () => k.check(w, `label >= 0i && label < ${classes}i`, "label", labelMessage(classes)));
+        w.line(`${k.out}[${i}] = select(${k.lit(0)}, ${k.input(0)}[row], label == i32(${i} % ${u32(classes)}));`);
+      });
+    },
   },
 });

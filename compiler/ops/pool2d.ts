@@ -3,6 +3,78 @@ import { defineOp, shapeError, type OpDef } from "../ir/define-op.js";
 import { Dim, formatType } from "../ir/types.js";
 import { convOutputSize } from "./conv2d.js";
 import { requireFloat, requireRank } from "./shape-rules.js";
+import type { KernelContext } from "../5-codegen-wgsl/contract.js";
+import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
+import type { WgslBuilder } from "../5-codegen-wgsl/wgsl-builder.js";
+
+interface PoolGeometry { n: number; h: number; w: number; c: number; oh: number; ow: number; size: number; stride: number }
+
+function poolGeometry(inShape: readonly number[], outShape: readonly number[], { size, stride }: PoolAttrs): PoolGeometry {
+  const [n, h, w, c] = inShape as [number, number, number, number];
+  const [, oh, ow] = outShape as [number, number, number];
+  return { n, h, w, c, oh, ow, size, stride };
+}
+
+/** Declares `best` (the first maximum's offset, row-major as the reference) of window (b, oi, oj, ch). */
+function windowArgmax(k: KernelContext, w: WgslBuilder, x: string, g: PoolGeometry): void {
+  w.line(`let origin = ((b * ${u32(g.h)} + oi * ${u32(g.stride)}) * ${u32(g.w)} + oj * ${u32(g.stride)}) * ${u32(g.c)} + ch;`);
+  w.line("var best = origin;");
+  w.block(`for (var di = 0u; di < ${k.loopBound(g.size)}; di++)`, () => {
+    w.block(`for (var dj = 0u; dj < ${k.loopBound(g.size)}; dj++)`, () => {
+      w.line(`let at = origin + (di * ${u32(g.w)} + dj) * ${u32(g.c)};`);
+      w.line(`if (${x}[at] > ${x}[best]) { best = at; }`);
+    });
+  });
+}
+
+function emitPool(k: KernelContext, name: "max_pool2d" | "avg_pool2d", g: PoolGeometry): void {
+  k.perElement(g.n * g.oh * g.ow * g.c, (w, i) => {
+    w.line(`let ch = ${i} % ${u32(g.c)};`);
+    w.line(`let oj = (${i} / ${u32(g.c)}) % ${u32(g.ow)};`);
+    w.line(`let oi = (${i} / ${u32(g.c * g.ow)}) % ${u32(g.oh)};`);
+    w.line(`let b = ${i} / ${u32(g.c * g.ow * g.oh)};`);
+    if (name === "max_pool2d") {
+      windowArgmax(k, w, k.input(0), g);
+      w.line(`${k.out}[${i}] = ${k.input(0)}[best];`);
+      return;
+    }
+    w.line(`let origin = ((b * ${u32(g.h)} + oi * ${u32(g.stride)}) * ${u32(g.w)} + oj * ${u32(g.stride)}) * ${u32(g.c)} + ch;`);
+    w.line("var acc = 0.0;");
+    w.block(`for (var di = 0u; di < ${k.loopBound(g.size)}; di++)`, () => {
+      w.block(`for (var dj = 0u; dj < ${k.loopBound(g.size)}; dj++)`, () => {
+        w.line(`acc = acc + ${k.input(0)}[origin + (di * ${u32(g.w)} + dj) * ${u32(g.c)}];`);
+      });
+    });
+    w.line(`${k.out}[${i}] = acc / ${k.lit(g.size * g.size)};`);
+  });
+}
+
+/**
+ * A pooling gradient as a gather: each input element visits the windows that contain it, in the order the
+ * reference's scatter reaches it (window rows, then columns, ascending), and adds what each sends it.
+ */
+function emitPoolGrad(k: KernelContext, g: PoolGeometry, contribution: (w: WgslBuilder) => string): void {
+  k.perElement(g.n * g.h * g.w * g.c, (w, i) => {
+    w.line(`let ch = ${i} % ${u32(g.c)};`);
+    w.line(`let x = (${i} / ${u32(g.c)}) % ${u32(g.w)};`);
+    w.line(`let y = (${i} / ${u32(g.c * g.w)}) % ${u32(g.h)};`);
+    w.line(`let b = ${i} / ${u32(g.c * g.w * g.h)};`);
+    w.line("var acc = 0.0;");
+    // di counts down so that the window row oi = (y - di) / stride counts up.
+    w.block(`for (var di = ${k.loopBound(g.size, "i32")} - 1i; di >= 0i; di--)`, () => {
+      w.line("let ty = i32(y) - di;");
+      w.line(`if (ty < 0i || ty % ${g.stride}i != 0i || ty / ${g.stride}i >= ${g.oh}i) { continue; }`);
+      w.line(`let oi = u32(ty / ${g.stride}i);`);
+      w.block(`for (var dj = ${k.loopBound(g.size, "i32")} - 1i; dj >= 0i; dj--)`, () => {
+        w.line("let tx = i32(x) - dj;");
+        w.line(`if (tx < 0i || tx % ${g.stride}i != 0i || tx / ${g.stride}i >= ${g.ow}i) { continue; }`);
+        w.line(`let oj = u32(tx / ${g.stride}i);`);
+        w.line(`acc = acc + ${contribution(w)};`);
+      });
+    });
+    w.line(`${k.out}[${i}] = acc;`);
+  });
+}
 
 type PoolAttrs = { size: number; stride: number };
 
@@ -54,6 +126,7 @@ function pool(name: "max_pool2d" | "avg_pool2d"): OpDef<PoolAttrs> {
       });
       return out;
     },
+    wgsl: { kind: "kernel", emit: (k, attrs) => emitPool(k, name, poolGeometry(k.inputs[0]!.shape, k.output.shape, attrs)) },
     vjp: (ctx, attrs) => [
       name === "max_pool2d"
         ? ctx.op("max_pool2d_grad", [ctx.inputs[0]!, ctx.grad], attrs)
@@ -78,6 +151,17 @@ export const maxPool2dGrad = defineOp<PoolAttrs>({
     });
     return out;
   },
+  wgsl: {
+    kind: "kernel",
+    emit(k, attrs) {
+      const g = poolGeometry(k.inputs[0]!.shape, k.inputs[1]!.shape, attrs);
+      emitPoolGrad(k, g, (w) => {
+        windowArgmax(k, w, k.input(0), g);
+        const o = `((b * ${u32(g.oh)} + oi) * ${u32(g.ow)} + oj) * ${u32(g.c)} + ch`;
+        return `select(0.0, ${k.input(1)}[${o}], best == index)`;
+      });
+    },
+  },
 });
 
 /** Spreads each output gradient evenly over its window. */
@@ -93,5 +177,12 @@ export const avgPool2dGrad = defineOp<PoolAttrs & { shape: readonly Dim[] }>({
       for (const k of window) out[k]! += share;
     });
     return out;
+  },
+  wgsl: {
+    kind: "kernel",
+    emit(k, attrs) {
+      const g = poolGeometry(k.output.shape, k.inputs[0]!.shape, attrs);
+      emitPoolGrad(k, g, () => `${k.input(0)}[((b * ${u32(g.oh)} + oi) * ${u32(g.ow)} + oj) * ${u32(g.c)} + ch] / ${k.lit(g.size * g.size)}`);
+    },
   },
 });

@@ -5,6 +5,10 @@ import { Dim } from "../ir/types.js";
 import { product } from "../2-check/dims.js";
 import { reductionIndex } from "./host.js";
 import { requireFloat } from "./shape-rules.js";
+import { coalesce, coordinates, linear } from "../5-codegen-wgsl/indexing.js";
+import { emitReduction } from "../5-codegen-wgsl/reduction.js";
+import { lowest } from "../5-codegen-wgsl/wgsl-values.js";
+import type { KernelContext } from "../5-codegen-wgsl/contract.js";
 
 export interface ReduceAttrs {
   [key: string]: readonly number[] | boolean;
@@ -17,6 +21,35 @@ function spread(ctx: GradContext, g: TensorValue, x: TensorValue, axes: readonly
   const kept = x.type.shape.map((d, i) => (axes.includes(i) ? Dim.const(1) : d));
   const reshaped = ctx.op("reshape", [g], { shape: kept });
   return ctx.op("broadcast_to", [reshaped], { shape: x.type.shape });
+}
+
+/**
+ * The kernel: kept and reduced dims each coalesced where contiguous; each result's base offset from its kept
+ * coordinates, each folded value's offset from its reduced ones. Sums accumulate in f32 (the CPU in float64).
+ */
+function emitReduce(k: KernelContext, axes: readonly number[], kind: "sum" | "mean" | "max"): void {
+  const shape = k.inputs[0]!.shape;
+  const groups = coalesce(shape, (d) => (axes.includes(d) ? 1 : 0));
+  const kept = groups.get(0) ?? { sizes: [], strides: [] };
+  const reduced = groups.get(1) ?? { sizes: [], strides: [] };
+  const length = reduced.sizes.reduce((a, b) => a * b, 1);
+  const type = k.scalar(k.output.dtype);
+  emitReduction(k, {
+    outputs: kept.sizes.reduce((a, b) => a * b, 1),
+    length,
+    type,
+    init: kind === "max" ? lowest(type) : k.lit(0),
+    combine: kind === "max" ? (acc, v) => `select(${acc}, ${v}, ${v} > ${acc})` : (acc, v) => `${acc} + ${v}`,
+    prepare(w, o) {
+      w.line(`let base = ${linear(coordinates(w, o, kept.sizes, "k"), kept.strides)};`);
+      return "base";
+    },
+    load(w, base, r) {
+      const offset = linear(coordinates(w, r, reduced.sizes, "q"), reduced.strides);
+      return `${k.input(0)}[${base} + ${offset}]`;
+    },
+    ...(kind === "mean" ? { finish: (acc: string) => `${acc} / ${k.lit(length)}` } : {}),
+  });
 }
 
 function reduce(name: string, init: number, combine: (acc: number, x: number) => number, finish: (acc: number, count: number) => number,
@@ -47,6 +80,7 @@ function reduce(name: string, init: number, combine: (acc: number, x: number) =>
       return out;
     },
     vjp: (ctx, attrs) => [vjp(ctx, attrs)],
+    wgsl: { kind: "kernel", emit: (k, { axes }) => emitReduce(k, axes, name === "reduce_max" ? "max" : name === "reduce_mean" ? "mean" : "sum") },
   });
 }
 

@@ -2,6 +2,7 @@
 import { defineOp, shapeError } from "../ir/define-op.js";
 import { product } from "../2-check/dims.js";
 import { formatType, type Dim } from "../ir/types.js";
+import { countOf } from "../5-codegen-wgsl/indexing.js";
 
 export const reshape = defineOp<{ shape: readonly Dim[] }>({
   name: "reshape",
@@ -18,4 +19,11 @@ export const reshape = defineOp<{ shape: readonly Dim[] }>({
     return out;
   },
   vjp: (ctx) => [ctx.op("reshape", [ctx.grad], { shape: ctx.inputs[0]!.type.shape })],
+  // Row-major data is unchanged by a reshape: a copy.
+  wgsl: {
+    kind: "kernel",
+    emit(k) {
+      k.perElement(countOf(k.output.shape), (w, i) => w.line(`${k.out}[${i}] = ${k.input(0)}[${i}];`));
+    },
+  },
 });

@@ -2,6 +2,8 @@
 import { defineOp, shapeError } from "../ir/define-op.js";
 import { formatType, type Dim } from "../ir/types.js";
 import { copyAlongAxis, sizeOf, splitAt } from "./host.js";
+import { alongAxis, atAxis } from "../5-codegen-wgsl/indexing.js";
+import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
 
 export const slice = defineOp<{ axis: number; start: Dim; end: Dim }>({
   name: "slice",
@@ -27,6 +29,18 @@ export const slice = defineOp<{ axis: number; start: Dim; end: Dim }>({
     copyAlongAxis(x!, inShape[axis]!, ctx.dim(start), out, len, 0, len, outer, inner);
     return out;
   },
+  wgsl: {
+    kind: "kernel",
+    emit(k, { axis, start }) {
+      const inShape = k.inputs[0]!.shape;
+      const { outer, inner } = splitAt(inShape, axis);
+      const len = k.output.shape[axis]!;
+      k.perElement(outer * len * inner, (w, i) => {
+        const { o, a, r } = alongAxis(w, i, len, inner);
+        w.line(`${k.out}[${i}] = ${k.input(0)}[${atAxis(o, `${a} + ${u32(k.dim(start))}`, r, inShape[axis]!, inner)}];`);
+      });
+    },
+  },
   vjp: (ctx, { axis, start }) => [ctx.op("pad_axis", [ctx.grad], { axis, start, size: ctx.inputs[0]!.type.shape[axis]! })],
 });
 
@@ -48,6 +62,24 @@ export const padAxis = defineOp<{ axis: number; start: Dim; size: Dim }>({
     const { outer, inner } = splitAt(inShape, axis);
     copyAlongAxis(x!, inShape[axis]!, 0, out, ctx.output.shape[axis]!, ctx.dim(start), inShape[axis]!, outer, inner);
     return out;
+  },
+  wgsl: {
+    kind: "kernel",
+    emit(k, { axis, start }) {
+      const inShape = k.inputs[0]!.shape;
+      const { outer, inner } = splitAt(inShape, axis);
+      const len = inShape[axis]!;
+      const size = k.output.shape[axis]!;
+      const from = k.dim(start);
+      k.perElement(outer * size * inner, (w, i) => {
+        const { o, a, r } = alongAxis(w, i, size, inner);
+        w.line(`var v = ${k.lit(0)};`);
+        w.block(`if (${a} >= ${u32(from)} && ${a} < ${u32(from + len)})`, () => {
+          w.line(`v = ${k.input(0)}[${atAxis(o, `${a} - ${u32(from)}`, r, len, inner)}];`);
+        });
+        w.line(`${k.out}[${i}] = v;`);
+      });
+    },
   },
   vjp: (ctx, { axis, start }) => [ctx.op("slice", [ctx.grad], { axis, start, end: start.add(ctx.inputs[0]!.type.shape[axis]!) })],
 });

@@ -1,6 +1,7 @@
 // Ops with no tensor inputs: model inputs, parameters, optimizer state, constants, a dim's value, the causal mask.
 import { defineOp, type OpDef } from "../ir/define-op.js";
 import { Dim, type DType } from "../ir/types.js";
+import { NEG_INF, u32 } from "../5-codegen-wgsl/wgsl-values.js";
 
 type NamedSource = { name: string; dtype: DType; shape: readonly Dim[] };
 
@@ -14,6 +15,7 @@ function named<A extends NamedSource>(op: string): OpDef<A> {
     reference(_, { name }) {
       throw new Error(`internal: ${op} \`${name}\` has no value bound`);
     },
+    wgsl: { kind: "bound" },
   });
 }
 
@@ -33,6 +35,7 @@ export const constant = defineOp<{ value: number; dtype: DType }>({
     out[0] = value;
     return out;
   },
+  wgsl: { kind: "expression", expr: (_, { value, dtype }, ctx) => ctx.lit(value, dtype) },
 });
 
 /** The size of a possibly symbolic dim as an f32 scalar, known once the program is instantiated. */
@@ -46,6 +49,7 @@ export const dimSize = defineOp<{ dim: Dim }>({
     out[0] = ctx.dim(dim);
     return out;
   },
+  wgsl: { kind: "expression", expr: (_, { dim }, ctx) => ctx.lit(ctx.dim(dim), "f32") },
 });
 
 /** [T, T] of 0 where key <= query and -inf above the diagonal. */
@@ -59,5 +63,12 @@ export const causalMask = defineOp<{ size: Dim }>({
     const out = ctx.alloc(t * t);
     for (let q = 0; q < t; q++) for (let k = q + 1; k < t; k++) out[q * t + k] = -Infinity;
     return out;
+  },
+  wgsl: {
+    kind: "kernel",
+    emit(k) {
+      const t = k.output.shape[0]!;
+      k.perElement(t * t, (w, i) => w.line(`${k.out}[${i}] = select(0.0, ${NEG_INF}, ${i} % ${u32(t)} > ${i} / ${u32(t)});`));
+    },
   },
 });

@@ -2,6 +2,7 @@
 import { defineOp, shapeError } from "../ir/define-op.js";
 import { formatType } from "../ir/types.js";
 import { offsetsOver, stridesOf } from "./host.js";
+import { coordinates, countOf, linear } from "../5-codegen-wgsl/indexing.js";
 
 export const transpose = defineOp<{ perm: readonly number[] }>({
   name: "transpose",
@@ -20,6 +21,17 @@ export const transpose = defineOp<{ perm: readonly number[] }>({
     const out = ctx.alloc(from.length);
     for (let i = 0; i < from.length; i++) out[i] = x![from[i]!]!;
     return out;
+  },
+  wgsl: {
+    kind: "kernel",
+    emit(k, { perm }) {
+      const outShape = k.output.shape;
+      const inStrides = stridesOf(k.inputs[0]!.shape);
+      k.perElement(countOf(outShape), (w, i) => {
+        const c = coordinates(w, i, outShape, "c");
+        w.line(`${k.out}[${i}] = ${k.input(0)}[${linear(c, perm.map((p) => inStrides[p]!))}];`);
+      });
+    },
   },
   vjp(ctx, { perm }) {
     const inverse = new Array<number>(perm.length);
