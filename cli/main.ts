@@ -10,7 +10,7 @@ import type { SourceFile } from "../compiler/diagnostics/span.js";
 import { UsageError, type CliIO } from "./io.js";
 import { checkReport, checkToJson, diagnosticsText } from "./render.js";
 import {
-  gradCommand, initCommand, positiveInt, positiveNumber, requireBackend, runCommand, runtimeFailure, seedOf, trainCommand,
+  gradCommand, initCommand, positiveInt, positiveNumber, requireAdapter, requireBackend, runCommand, runtimeFailure, seedOf, trainCommand,
 } from "./train-commands.js";
 
 const USAGE = `usage: dlg <command> [options]
@@ -22,7 +22,7 @@ commands:
                       print FILE in canonical form (--write rewrites it, --check exits 1 if it differs)
   graph FILE [--model NAME] [--set k=v]... [--format dot|mermaid]
                       the forward graph of primitive ops
-  train FILE --data SOURCE [--epochs E] [--batch B] [--lr X] [--seed S] [--backend cpu]
+  train FILE --data SOURCE [--epochs E] [--batch B] [--lr X] [--seed S] [--backend cpu|webgpu] [--adapter A]
              [--save F] [--resume F] [--holdout P | --test-data F] [--json]
                       train; SOURCE is mnist, iris, a .safetensors or a .csv file
   run FILE --weights F --data SOURCE [--batch B] [--json]
@@ -182,6 +182,7 @@ const executeOptions = {
   lr: { type: "string" },
   seed: { type: "string" },
   backend: { type: "string" },
+  adapter: { type: "string" },
   save: { type: "string" },
   resume: { type: "string" },
   weights: { type: "string" },
@@ -193,10 +194,10 @@ const executeOptions = {
 
 /** Options each command accepts beyond the model options; the rest are refused, not silently ignored. */
 const ACCEPTED: Record<string, readonly string[]> = {
-  train: ["data", "epochs", "batch", "lr", "seed", "backend", "save", "resume", "holdout", "test-data", "json"],
-  run: ["data", "weights", "batch", "backend", "holdout", "test-data", "json"],
+  train: ["data", "epochs", "batch", "lr", "seed", "backend", "adapter", "save", "resume", "holdout", "test-data", "json"],
+  run: ["data", "weights", "batch", "backend", "adapter", "holdout", "test-data", "json"],
   init: ["seed", "output"],
-  grad: ["data", "weights", "batch", "backend", "holdout", "test-data", "output"],
+  grad: ["data", "weights", "batch", "backend", "adapter", "holdout", "test-data", "output"],
 };
 
 async function executeCommand(command: string, args: readonly string[], io: CliIO): Promise<number> {
@@ -212,7 +213,7 @@ async function executeCommand(command: string, args: readonly string[], io: CliI
   if (values.holdout !== undefined && values["test-data"] !== undefined) throw new UsageError(`${command}: --holdout and --test-data exclude each other`);
   const holdout = values.holdout === undefined ? undefined : Number(values.holdout);
   if (holdout !== undefined && !(holdout > 0 && holdout < 1)) throw new UsageError(`--holdout expects a fraction between 0 and 1, got '${values.holdout}'`);
-  requireBackend(values.backend);
+  const backend = { backend: requireBackend(values.backend), adapter: requireAdapter(values.adapter) };
   // Validate every flag before the (possibly slow) compile and data load.
   const batch = positiveInt("batch", values.batch, command === "grad" ? 32 : 64);
   const epochs = positiveInt("epochs", values.epochs, 10);
@@ -238,16 +239,16 @@ async function executeCommand(command: string, args: readonly string[], io: CliI
   switch (command) {
     case "train":
       return trainCommand(graph, name, {
-        ...dataFlags(), epochs, batch, seed, json: values.json ?? false, progress: Boolean(process.stderr.isTTY),
+        ...dataFlags(), ...backend, epochs, batch, seed, json: values.json ?? false, progress: Boolean(process.stderr.isTTY),
         ...(lr !== undefined ? { lr } : {}),
         ...(values.save !== undefined ? { save: values.save } : {}),
         ...(values.resume !== undefined ? { resume: values.resume } : {}),
       }, io);
     case "run":
-      return runCommand(graph, name, { ...dataFlags(), weights: need("weights", "--weights F"), batch, json: values.json ?? false }, io);
+      return runCommand(graph, name, { ...dataFlags(), ...backend, weights: need("weights", "--weights F"), batch, json: values.json ?? false }, io);
     case "init":
       return initCommand(graph, name, seed, need("output", "-o W.safetensors"), io);
     default:
-      return gradCommand(graph, name, { ...dataFlags(), weights: need("weights", "--weights F"), batch, out: need("output", "-o G.safetensors") }, io);
+      return gradCommand(graph, name, { ...dataFlags(), ...backend, weights: need("weights", "--weights F"), batch, out: need("output", "-o G.safetensors") }, io);
   }
 }

@@ -4,6 +4,9 @@ import type { Graph } from "../compiler/ir/graph.js";
 import { ExecutionError } from "../compiler/ir/define-op.js";
 import { CheckpointError, checkTensorsMatch } from "../runtime/checkpoint.js";
 import { CpuSession, initialParams } from "../runtime/cpu-session.js";
+import { GpuDeviceError, GpuUnavailableError } from "../runtime/device.js";
+import { GpuSession } from "../runtime/gpu-session.js";
+import { nodeDevice, parseAdapterChoice } from "../runtime/node/webgpu-node.js";
 import { bindInputs, DataError, loadDataset, type ModelInput } from "../runtime/data/index.js";
 import { readCheckpoint, writeCheckpoint } from "../runtime/node/checkpoint-file.js";
 import { hostTensor, sliceRows, type HostTensor } from "../runtime/tensor.js";
@@ -13,6 +16,7 @@ import { UsageError, type CliIO } from "./io.js";
 /** Failures of data, checkpoints or numbers: one line, exit 1 (the program was fine, its inputs were not). */
 export function runtimeFailure(e: unknown): string | undefined {
   if (e instanceof DataError || e instanceof CheckpointError || e instanceof TrainingError || e instanceof ExecutionError) return e.message;
+  if (e instanceof GpuUnavailableError || e instanceof GpuDeviceError) return e.message;
   return undefined;
 }
 
@@ -37,10 +41,36 @@ export function positiveNumber(flag: string, text: string | undefined): number |
   return n;
 }
 
-export function requireBackend(text: string | undefined): "cpu" {
-  if (text === undefined || text === "cpu") return "cpu";
-  if (text === "webgpu") throw new UsageError("--backend webgpu: the WebGPU backend is not available yet; use --backend cpu");
+export type Backend = "cpu" | "webgpu";
+
+export function requireBackend(text: string | undefined): Backend {
+  if (text === undefined || text === "cpu" || text === "webgpu") return text ?? "cpu";
   throw new UsageError(`--backend must be cpu or webgpu, got '${text}'`);
+}
+
+export function requireAdapter(text: string | undefined): "auto" | "vulkan" | "gles" {
+  const choice = parseAdapterChoice(text);
+  if (!choice) throw new UsageError(`--adapter must be auto, vulkan or gles, got '${text}'`);
+  return choice;
+}
+
+type Session = CpuSession | GpuSession;
+
+export interface BackendFlags {
+  backend: Backend;
+  adapter: "auto" | "vulkan" | "gles";
+}
+
+/** A session on the chosen backend; the GPU one says which adapter it got. */
+async function openSession(graph: Graph, flags: BackendFlags, options: ConstructorParameters<typeof CpuSession>[1], io: CliIO, quiet: boolean): Promise<Session> {
+  if (flags.backend === "cpu") return new CpuSession(graph, options);
+  const gpu = await nodeDevice(flags.adapter);
+  if (!quiet) io.stderr(`adapter: ${gpu.adapter}\n`);
+  return new GpuSession(graph, { ...options, gpu });
+}
+
+function adapterOf(session: Session): string | undefined {
+  return session instanceof GpuSession ? session.adapter : undefined;
 }
 
 function modelInputs(graph: Graph): ModelInput[] {
@@ -78,7 +108,7 @@ function expectedParams(graph: Graph) {
 }
 
 /** Loads parameters (and, when present, optimizer state) from a checkpoint, refusing one made for another model. */
-export async function loadWeights(session: CpuSession, path: string, withState: boolean): Promise<Record<string, string>> {
+export async function loadWeights(session: Session, path: string, withState: boolean): Promise<Record<string, string>> {
   const checkpoint = await readCheckpoint(path);
   const params = new Map([...checkpoint.tensors].filter(([name]) => !isStateName(name, session)));
   const problems = checkTensorsMatch(expectedParams(session.forward), params);
@@ -89,12 +119,13 @@ export async function loadWeights(session: CpuSession, path: string, withState: 
 }
 
 /** Optimizer state tensors are saved beside the parameters, named `<param>.<slot>` or `optimizer.step`. */
-function isStateName(name: string, session: CpuSession): boolean {
+function isStateName(name: string, session: Session): boolean {
   return name === "optimizer.step" || session.forward.params.some((p) => name.startsWith(`${p.name}.`) && /\.(exp_avg|exp_avg_sq|momentum_buffer)$/.test(name));
 }
 
-function checkpointTensors(session: CpuSession): Map<string, HostTensor> {
-  return new Map([...session.params, ...session.state]);
+async function checkpointTensors(session: Session): Promise<Map<string, HostTensor>> {
+  if (session instanceof CpuSession) return new Map([...session.params, ...session.state]);
+  return new Map([...(await session.params.toMap()), ...(await session.state.toMap())]);
 }
 
 function formatReport(r: EpochReport, epochs: number): string {
@@ -102,7 +133,7 @@ function formatReport(r: EpochReport, epochs: number): string {
   return `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  loss ${r.loss.toFixed(4)}  held-out loss ${r.testLoss.toFixed(4)}${acc}  ${r.seconds.toFixed(1)}s`;
 }
 
-export interface TrainFlags extends DataFlags {
+export interface TrainFlags extends DataFlags, BackendFlags {
   epochs: number;
   batch: number;
   seed: number;
@@ -117,16 +148,17 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
   if (graph.loss === undefined || !graph.optimizer) throw new UsageError(`model ${modelName} has no \`train LOSS with OPTIMIZER\` statement, so it cannot be trained`);
   const optimizer = flags.lr !== undefined ? { ...graph.optimizer, args: { ...graph.optimizer.args, lr: flags.lr } } : graph.optimizer;
   const data = await loadBoundData(graph, flags);
-  const session = new CpuSession(graph, { seed: flags.seed, optimizer });
+  const session = await openSession(graph, flags, { seed: flags.seed, optimizer }, io, flags.json);
   if (flags.resume) await loadWeights(session, flags.resume, true);
   const rows = Object.values(data.train)[0]?.shape[0] ?? 0;
-  if (!flags.json) io.stderr(`training ${modelName} on ${rows} rows (${flags.data}), backend cpu, batch ${flags.batch}, ${optimizer.name}(lr ${optimizer.args["lr"]})\n`);
+  if (!flags.json) io.stderr(`training ${modelName} on ${rows} rows (${flags.data}), backend ${flags.backend}, batch ${flags.batch}, ${optimizer.name}(lr ${optimizer.args["lr"]})\n`);
+  const adapter = adapterOf(session);
   const bar = flags.progress && !flags.json
     ? new cliProgress.SingleBar({ format: "epoch {epoch} [{bar}] {value}/{total} steps  loss {loss}  {eta_formatted} left", hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
     : undefined;
   let shownEpoch = 0;
   try {
-    train(session, data, {
+    await train(session, data, {
       epochs: flags.epochs,
       batch: flags.batch,
       seed: flags.seed,
@@ -140,7 +172,7 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
       },
       onEpoch: (r) => {
         bar?.stop();
-        if (flags.json) io.stdout(JSON.stringify({ epoch: r.epoch, loss: r.loss, accuracy: r.accuracy, seconds: r.seconds, backend: r.backend }) + "\n");
+        if (flags.json) io.stdout(JSON.stringify({ epoch: r.epoch, loss: r.loss, accuracy: r.accuracy, seconds: r.seconds, backend: r.backend, ...(adapter ? { adapter } : {}) }) + "\n");
         else io.stdout(formatReport(r, flags.epochs) + "\n");
       },
     });
@@ -148,25 +180,26 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
     bar?.stop();
   }
   if (flags.save) {
-    await writeCheckpoint(flags.save, checkpointTensors(session), { format: "dlg", model: modelName, optimizer: optimizer.name });
+    await writeCheckpoint(flags.save, await checkpointTensors(session), { format: "dlg", model: modelName, optimizer: optimizer.name });
     if (!flags.json) io.stderr(`saved ${session.params.size} parameters and ${session.state.size} optimizer tensors to ${flags.save}\n`);
   }
   return 0;
 }
 
-export interface RunFlags extends DataFlags {
+export interface RunFlags extends DataFlags, BackendFlags {
   weights: string;
   batch: number;
   json: boolean;
 }
 
 export async function runCommand(graph: Graph, modelName: string, flags: RunFlags, io: CliIO): Promise<number> {
-  const session = new CpuSession(graph, { seed: 0 });
+  const session = await openSession(graph, flags, { seed: 0 }, io, flags.json);
   await loadWeights(session, flags.weights, false);
   const data = await loadBoundData(graph, flags);
   const rows = Object.values(data.test)[0]?.shape[0] ?? 0;
-  const result = evaluate(session, data.test, flags.batch);
-  if (flags.json) io.stdout(JSON.stringify({ model: modelName, rows, loss: graph.loss !== undefined ? result.loss : null, accuracy: result.accuracy, backend: "cpu" }) + "\n");
+  const result = await evaluate(session, data.test, flags.batch);
+  const adapter = adapterOf(session);
+  if (flags.json) io.stdout(JSON.stringify({ model: modelName, rows, loss: graph.loss !== undefined ? result.loss : null, accuracy: result.accuracy, backend: flags.backend, ...(adapter ? { adapter } : {}) }) + "\n");
   else {
     const parts = [`${rows} held-out rows`];
     if (graph.loss !== undefined) parts.push(`loss ${result.loss.toFixed(4)}`);
@@ -183,7 +216,7 @@ export async function initCommand(graph: Graph, modelName: string, seed: number,
   return 0;
 }
 
-export interface GradFlags extends DataFlags {
+export interface GradFlags extends DataFlags, BackendFlags {
   weights: string;
   batch: number;
   out: string;
@@ -191,13 +224,13 @@ export interface GradFlags extends DataFlags {
 
 export async function gradCommand(graph: Graph, modelName: string, flags: GradFlags, io: CliIO): Promise<number> {
   if (graph.loss === undefined) throw new UsageError(`model ${modelName} has no loss (\`train LOSS with ...\`), so it has no gradient`);
-  const session = new CpuSession(graph, { seed: 0 });
+  const session = await openSession(graph, flags, { seed: 0 }, io, false);
   await loadWeights(session, flags.weights, false);
   const data = await loadBoundData(graph, flags);
   const rows = Object.values(data.train)[0]?.shape[0] ?? 0;
   const take = Math.min(flags.batch, rows);
   const batch = Object.fromEntries(Object.entries(data.train).map(([k, v]) => [k, sliceRows(v, 0, take)]));
-  const { loss, grads } = session.gradients(batch);
+  const { loss, grads } = await session.gradients(batch);
   const tensors = new Map<string, HostTensor>([...grads, ["loss", hostTensor("f32", [], Float32Array.of(loss))]]);
   await writeCheckpoint(flags.out, tensors, { format: "dlg", model: modelName, rows: String(take) });
   io.stderr(`loss ${loss} on the first ${take} training rows; wrote ${grads.size} gradients to ${flags.out}\n`);

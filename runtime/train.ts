@@ -1,9 +1,18 @@
 // The training loop over a bound dataset: shuffled mini-batches, per-epoch mean loss, held-out loss and accuracy.
 import type { Graph, NodeId } from "../compiler/ir/graph.js";
-import { streams, type CpuSession } from "./cpu-session.js";
+import type { HostValue } from "../compiler/ir/interpret.js";
+import { streams } from "./cpu-session.js";
 import { sliceRows, takeRows, type HostTensor } from "./tensor.js";
 
 export type Split = Readonly<Record<string, HostTensor>>;
+
+/** What the loop needs of a backend: the CPU session answers at once, the GPU session with promises. */
+export interface TrainableSession {
+  readonly forward: Graph;
+  readonly backend: "cpu" | "webgpu";
+  trainStep(batch: Split): number | Promise<number>;
+  run(batch: Split, nodes?: readonly NodeId[]): Map<NodeId, HostValue> | Promise<Map<NodeId, HostValue>>;
+}
 
 export interface EpochReport {
   epoch: number;
@@ -14,7 +23,7 @@ export interface EpochReport {
   /** Mean loss on the held-out split. */
   testLoss: number;
   seconds: number;
-  backend: "cpu";
+  backend: "cpu" | "webgpu";
 }
 
 export interface TrainOptions {
@@ -62,7 +71,7 @@ function batches(rows: number, batch: number): number {
   return Math.ceil(rows / batch);
 }
 
-export function evaluate(session: CpuSession, split: Split, batch: number): { loss: number; accuracy: number | null } {
+export async function evaluate(session: TrainableSession, split: Split, batch: number): Promise<{ loss: number; accuracy: number | null }> {
   const graph = session.forward;
   const target = classificationTarget(graph);
   const rows = rowsOf(split);
@@ -72,7 +81,7 @@ export function evaluate(session: CpuSession, split: Split, batch: number): { lo
     const end = Math.min(rows, start + batch);
     const part = Object.fromEntries(Object.entries(split).map(([k, v]) => [k, sliceRows(v, start, end)]));
     const nodes = [...(graph.loss !== undefined ? [graph.loss] : []), ...(target ? [target.output] : [])];
-    const out = session.run(part, nodes);
+    const out = await session.run(part, nodes);
     if (graph.loss !== undefined) lossSum += out.get(graph.loss)!.data[0]! * (end - start);
     if (target) {
       const scores = out.get(target.output)!;
@@ -89,7 +98,7 @@ export function evaluate(session: CpuSession, split: Split, batch: number): { lo
   return { loss: rows ? lossSum / rows : NaN, accuracy: target && labelCount ? correct / labelCount : null };
 }
 
-export function train(session: CpuSession, data: { train: Split; test: Split }, options: TrainOptions): EpochReport[] {
+export async function train(session: TrainableSession, data: { train: Split; test: Split }, options: TrainOptions): Promise<EpochReport[]> {
   const rows = rowsOf(data.train);
   if (rows === 0) throw new TrainingError("the training split has no rows");
   const shuffler = streams(options.seed).shuffle;
@@ -102,20 +111,20 @@ export function train(session: CpuSession, data: { train: Split; test: Split }, 
     for (let step = 0; step < steps; step++) {
       const idx = order.subarray(step * options.batch, Math.min(rows, (step + 1) * options.batch));
       const batch = Object.fromEntries(Object.entries(data.train).map(([k, v]) => [k, takeRows(v, idx)]));
-      const loss = session.trainStep(batch);
+      const loss = await session.trainStep(batch);
       if (!Number.isFinite(loss))
         throw new TrainingError(`the loss became ${loss} at epoch ${epoch}, step ${step + 1} of ${steps}; training stopped (try a lower learning rate)`);
       total += loss;
       options.onStep?.({ epoch, step: step + 1, steps, loss });
     }
-    const held = evaluate(session, data.test, Math.max(options.batch, 256));
+    const held = await evaluate(session, data.test, Math.max(options.batch, 256));
     const report: EpochReport = {
       epoch,
       loss: total / steps,
       accuracy: held.accuracy,
       testLoss: held.loss,
       seconds: (performance.now() - started) / 1000,
-      backend: "cpu",
+      backend: session.backend,
     };
     reports.push(report);
     options.onEpoch?.(report);

@@ -85,6 +85,7 @@ describe("dlg train on the CPU", () => {
       ["train", iris, "--data", "iris", "--epochs", "0"],
       ["train", iris, "--data", "iris", "--lr", "-1"],
       ["train", iris, "--data", "iris", "--backend", "tpu"],
+      ["train", iris, "--data", "iris", "--adapter", "x"],
       ["train", iris],
       ["run", iris, "--data", "iris"],
       ["init", iris],
