@@ -59,14 +59,3 @@ export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol
   expect(bad, bad ? `${what}: element ${bad.i} is ${bad.got} on the GPU, ${bad.want} on the CPU (atol ${tol.atol}, rtol ${tol.rtol})` : what).toBeUndefined();
 }
 
-/** A deterministic generator of input values (the test's fast-check seed picks its seed). */
-export function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -4,6 +4,13 @@ import { renderAll } from "../compiler/diagnostics/diagnostic.js";
 import { main } from "../cli/main.js";
 import type { CheckOptions } from "../compiler/2-check/check.js";
 import { formatType } from "../compiler/ir/types.js";
+import { Random } from "../runtime/random.js";
+
+/** Uniform [0, 1) numbers from the project's seeded generator; any integer seed (fast-check draws negatives too). */
+export function uniformStream(seed: number): () => number {
+  const r = new Random(seed >>> 0);
+  return () => r.nextFloat();
+}
 
 export function compileText(text: string, options: CheckOptions = {}, file = "test.dlg"): CompileResult {
   return compile(text, file, options);

@@ -9,7 +9,8 @@ import type { Attrs } from "../compiler/ir/define-op.js";
 import type { Graph, NodeId } from "../compiler/ir/graph.js";
 import type { HostValue } from "../compiler/ir/interpret.js";
 import type { DType } from "../compiler/ir/types.js";
-import { EXACT, mulberry, type Tolerance } from "./gpu-helpers.js";
+import { EXACT, type Tolerance } from "./gpu-helpers.js";
+import { uniformStream } from "./helpers.js";
 
 export interface Input {
   shape: number[];
@@ -211,7 +212,7 @@ export const BOUND = ["input", "param", "state"];
 
 /** The one-op graph of a case and its input values. */
 export function buildCase(op: string, c: Case, seed: number): { graph: Graph; out: NodeId; values: Map<string, HostValue> } {
-  const random = mulberry(seed);
+  const random = uniformStream(seed);
   const b = new IRBuilder();
   const span = { start: 0, end: 0 };
   const values = new Map<string, HostValue>();

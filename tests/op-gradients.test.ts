@@ -8,22 +8,12 @@ import { buildBackward } from "../compiler/3-autodiff/build-backward.js";
 import { interpret, type HostValue } from "../compiler/ir/interpret.js";
 import { registry } from "../compiler/ir/registry.js";
 import { verifyGraph } from "../compiler/ir/verify.js";
+import { uniformStream } from "./helpers.js";
 import { dims, gradientCases as cases, type Case } from "./op-cases.js";
 
-/** A tiny deterministic generator for input values (fast-check picks the seed). */
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function checkGradient(op: string, c: Case, seed: number): void {
-  const random = mulberry(seed);
+  const random = uniformStream(seed);
   const builder = new IRBuilder();
   const span = { start: 0, end: 0 };
   const values = new Map<string, HostValue>();

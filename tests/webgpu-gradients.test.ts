@@ -11,7 +11,8 @@ import { registry } from "../compiler/ir/registry.js";
 import { CpuSession } from "../runtime/cpu-session.js";
 import { GpuSession } from "../runtime/gpu-session.js";
 import { hostTensor, type HostTensor } from "../runtime/tensor.js";
-import { adapterTest, expectClose, mulberry, openTestGpu } from "./gpu-helpers.js";
+import { adapterTest, expectClose, openTestGpu } from "./gpu-helpers.js";
+import { uniformStream } from "./helpers.js";
 import { dims, gradientCases, type Case } from "./op-cases.js";
 
 const gpu = await openTestGpu();
@@ -20,7 +21,7 @@ const CASES_PER_OP = 5;
 
 /** loss = sum(op(inputs) * w), float inputs as parameters (so they get gradients), integer ones as inputs. */
 function lossGraph(op: string, c: Case, seed: number): { graph: Graph; params: Map<string, HostTensor>; batch: Record<string, HostTensor> } {
-  const random = mulberry(seed);
+  const random = uniformStream(seed);
   const b = new IRBuilder();
   const span = { start: 0, end: 0 };
   const params = new Map<string, HostTensor>();

@@ -3,19 +3,9 @@
 import type { WgslBuilder } from "./wgsl-builder.js";
 import { u32 } from "./wgsl-values.js";
 
-export function stridesOf(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i]!;
-  }
-  return strides;
-}
+import { sizeOf as countOf, stridesOf } from "../ops/host.js";
 
-export function countOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
+export { countOf, stridesOf };
 
 /**
  * Declares `let <prefix><d>` for the coordinate of `index` (a u32 expression) along each dim of `shape` and returns
