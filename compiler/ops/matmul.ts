@@ -9,19 +9,28 @@ import { broadcastSteps, coordinates, linear } from "../5-codegen-wgsl/indexing.
 import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
 
 /**
- * The WGSL kernel: each invocation computes a TM x TN block of C in registers (at most 4 x 4), loading A's rows and B's
- * columns once per k for the whole block. Rows and columns past the edge are clamped for loading (no branch in the
- * k loop) and skipped when storing. No workgroup memory: on lavapipe register blocking is the faster choice.
+ * Sizes of one batched matmul at concrete shapes, shared by the CPU reference and the WGSL kernel: rank-1 operands as
+ * [1, K] / [K, 1] (NumPy), the matrix sizes, and the broadcast batch shape with each operand's own batch dims.
  */
-function emitMatmul(k: KernelContext): void {
-  const aShape = k.inputs[0]!.shape.length === 1 ? [1, k.inputs[0]!.shape[0]!] : k.inputs[0]!.shape;
-  const bShape = k.inputs[1]!.shape.length === 1 ? [k.inputs[1]!.shape[0]!, 1] : k.inputs[1]!.shape;
-  const [m, kk] = aShape.slice(-2) as [number, number];
+function matmulGeometry(aIn: readonly number[], bIn: readonly number[]) {
+  const aShape = aIn.length === 1 ? [1, aIn[0]!] : aIn;
+  const bShape = bIn.length === 1 ? [bIn[0]!, 1] : bIn;
+  const [m, k] = aShape.slice(-2) as [number, number];
   const p = bShape[bShape.length - 1]!;
   const aBatch = aShape.slice(0, -2);
   const bBatch = bShape.slice(0, -2);
   const rank = Math.max(aBatch.length, bBatch.length);
   const batch = Array.from({ length: rank }, (_, i) => Math.max(aBatch[aBatch.length - rank + i] ?? 1, bBatch[bBatch.length - rank + i] ?? 1));
+  return { m, k, p, aBatch, bBatch, batch };
+}
+
+/**
+ * The WGSL kernel: each invocation computes a TM x TN block of C in registers (at most 4 x 4), loading A's rows and B's
+ * columns once per k for the whole block. Rows and columns past the edge are clamped for loading (no branch in the
+ * k loop) and skipped when storing. No workgroup memory: on lavapipe register blocking is the faster choice.
+ */
+function emitMatmul(k: KernelContext): void {
+  const { m, k: kk, p, aBatch, bBatch, batch } = matmulGeometry(k.inputs[0]!.shape, k.inputs[1]!.shape);
   const tm = Math.min(4, m);
   const tn = Math.min(4, p);
   const tilesM = Math.ceil(m / tm);
@@ -134,14 +143,7 @@ export const matmul = defineOp({
     return { dtype: a!.dtype, shape: [...batch, ...rows, ...cols] };
   },
   reference([a, b], _, ctx) {
-    const aShape = ctx.inputs[0]!.shape.length === 1 ? [1, ctx.inputs[0]!.shape[0]!] : ctx.inputs[0]!.shape;
-    const bShape = ctx.inputs[1]!.shape.length === 1 ? [ctx.inputs[1]!.shape[0]!, 1] : ctx.inputs[1]!.shape;
-    const [m, k] = aShape.slice(-2) as [number, number];
-    const p = bShape[bShape.length - 1]!;
-    const aBatch = aShape.slice(0, -2);
-    const bBatch = bShape.slice(0, -2);
-    const rank = Math.max(aBatch.length, bBatch.length);
-    const batch = Array.from({ length: rank }, (_, i) => Math.max(aBatch[aBatch.length - rank + i] ?? 1, bBatch[bBatch.length - rank + i] ?? 1));
+    const { m, k, p, aBatch, bBatch, batch } = matmulGeometry(ctx.inputs[0]!.shape, ctx.inputs[1]!.shape);
     const out = ctx.alloc(sizeOf(batch) * m * p);
     const aIdx = broadcastIndex(batch, aBatch);
     const bIdx = broadcastIndex(batch, bBatch);
