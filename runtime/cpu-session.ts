@@ -5,8 +5,8 @@ import { buildBackward } from "../compiler/3-autodiff/build-backward.js";
 import type { HostData } from "../compiler/ir/define-op.js";
 import type { Graph, NodeId, Optimizer } from "../compiler/ir/graph.js";
 import { interpret, type HostValue } from "../compiler/ir/interpret.js";
-import { initializeParams } from "./initialize.js";
-import { Random } from "./random.js";
+import { initializeParams, type ParamSpec } from "./initialize.js";
+import { streams, type Random } from "./random.js";
 import { hostTensor, type HostTensor } from "./tensor.js";
 
 function toHost(v: HostValue, dtype: "f32" | "i32"): HostTensor {
@@ -15,15 +15,14 @@ function toHost(v: HostValue, dtype: "f32" | "i32"): HostTensor {
   return hostTensor(dtype, [...v.shape], typed);
 }
 
-/** One user seed splits into independent streams: initial weights, dropout masks, batch order. */
-export function streams(seed: number): { init: Random; dropout: Random; shuffle: Random } {
-  const root = new Random(seed);
-  return { init: root.fork(), dropout: root.fork(), shuffle: root.fork() };
+/** The parameters of a graph as initialization needs them. */
+export function paramSpecs(forward: Graph): ParamSpec[] {
+  return forward.params.map((p) => ({ name: p.name, dtype: p.type.dtype === "i32" ? "i32" : "f32", shape: p.type.shape.map((d) => d.constValue()!), init: p.init, initArgs: p.initArgs }));
 }
 
 /** The parameters training starts from for `seed` (what `dlg init` writes). */
 export function initialParams(forward: Graph, seed: number): Map<string, HostTensor> {
-  return initializeParams(forward.params, streams(seed).init.nextUint32());
+  return initializeParams(paramSpecs(forward), streams(seed).init.nextUint32());
 }
 
 export interface SessionOptions {

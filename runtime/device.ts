@@ -1,7 +1,7 @@
 // A GPUDevice and what the compiler needs to know about it. Browser-safe: the browser's navigator.gpu here, Node's
 // `webgpu` package in node/webgpu-node.ts. No adapter is a GpuUnavailableError saying how to get one; a lost device
 // or an allocation that runs out of memory is a GpuDeviceError, never a silent wrong result.
-import { limitsOf, type KernelLimits } from "../compiler/5-codegen-wgsl/limits.js";
+import { limitsOf, type KernelLimits } from "./limits.js";
 
 /** Which adapter to use: the first that works, or one backend explicitly. */
 export type AdapterChoice = "auto" | "vulkan" | "gles";

@@ -1,12 +1,10 @@
-// A ProgramPlan made real on a device: one buffer per node, pipelines (created asynchronously, in parallel, cached by
-// WGSL text), bind groups, and a run that records every kernel into one command encoder and submits it once.
+// A ProgramManifest made real on a device: its buffers, pipelines (created asynchronously, in parallel, cached by WGSL
+// text), bind groups, and a run that records every kernel into one command encoder and submits it once.
 // Parameters and optimizer state are not owned here: the session lends their buffers by name, in two slots that
 // alternate between training steps (a step reads one slot and writes the other), so a failed step changes nothing.
-import type { CompiledKernel, ProgramPlan } from "../compiler/5-codegen-wgsl/emit-program.js";
-import type { NodeId } from "../compiler/ir/graph.js";
-import { ExecutionError } from "../compiler/ir/define-op.js";
-import type { HostValue } from "../compiler/ir/interpret.js";
 import { GpuDeviceError, guarded, type GpuContext } from "./device.js";
+import { ExecutionError } from "./errors.js";
+import { fromBase64, type ManifestKernel, type ManifestValue, type ProgramManifest } from "./manifest.js";
 
 /** GPUBufferUsage, GPUShaderStage and GPUMapMode values (the constants are not globals in Node). */
 export const Usage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80 } as const;
@@ -30,21 +28,23 @@ function numbered(wgsl: string): string {
 }
 
 /** The pipeline for a kernel, shared by every kernel with the same WGSL on this device. */
-export function pipelineFor(ctx: GpuContext, kernel: CompiledKernel): Promise<Pipeline> {
+export function pipelineFor(ctx: GpuContext, kernel: ManifestKernel): Promise<Pipeline> {
   const device = ctx.device;
   let cache = pipelineCaches.get(device);
   if (!cache) pipelineCaches.set(device, (cache = new Map()));
-  const hit = cache.get(kernel.wgsl);
+  const wgsl = kernel.wgsl;
+  if (wgsl === undefined) throw new Error(`internal: the kernel ${kernel.label} has no WGSL loaded`);
+  const hit = cache.get(wgsl);
   if (hit) return hit;
   const made = (async (): Promise<Pipeline> => {
     const layout = device.createBindGroupLayout({
-      entries: kernel.layout.entries.map((e) => ({
+      entries: kernel.bindings.map((e) => ({
         binding: e.binding,
         visibility: COMPUTE_STAGE,
         buffer: { type: e.access === "read" ? "read-only-storage" : "storage" },
       })),
     });
-    const module = device.createShaderModule({ code: kernel.wgsl });
+    const module = device.createShaderModule({ code: wgsl });
     try {
       const pipeline = await device.createComputePipelineAsync({
         layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
@@ -55,26 +55,12 @@ export function pipelineFor(ctx: GpuContext, kernel: CompiledKernel): Promise<Pi
       ctx.ensureAlive();
       const info = await module.getCompilationInfo().catch(() => undefined);
       const notes = info?.messages.map((m) => `${m.type} at ${m.lineNum}:${m.linePos}: ${m.message}`).join("\n") ?? "";
-      throw new Error(`internal: the WGSL for ${kernel.what} does not compile on ${ctx.adapter}: ${e instanceof Error ? e.message : String(e)}\n${notes}\n${numbered(kernel.wgsl)}`);
+      throw new Error(`internal: the WGSL for ${kernel.label} does not compile on ${ctx.adapter}: ${e instanceof Error ? e.message : String(e)}\n${notes}\n${numbered(wgsl)}`);
     }
   })();
-  cache.set(kernel.wgsl, made);
-  made.catch(() => cache.delete(kernel.wgsl));
+  cache.set(wgsl, made);
+  made.catch(() => cache.delete(wgsl));
   return made;
-}
-
-/**
- * The dropout draws of one run, in the CPU executor's order (node order, one uniform per element), packed one bit per
- * element: bit i is set where the element is dropped (uniform < rate), exactly the reference's decision.
- */
-export function drawRandomBits(randoms: ProgramPlan["randoms"], next: () => number): Map<NodeId, Uint32Array> {
-  const out = new Map<NodeId, Uint32Array>();
-  for (const r of randoms) {
-    const bits = new Uint32Array(Math.max(1, Math.ceil(r.count / 32)));
-    for (let i = 0; i < r.count; i++) if (next() < r.rate) bits[i >>> 5]! |= 1 << (i & 31);
-    out.set(r.node, bits);
-  }
-  return out;
 }
 
 /** mapAsync for reading, its failure (a lost device) a GpuDeviceError. */
@@ -87,6 +73,25 @@ export async function mapForReading(ctx: GpuContext, buffer: GPUBuffer): Promise
   }
 }
 
+
+/**
+ * The dropout draws of one run, in the CPU executor's order (node order, one uniform per element), packed one bit per
+ * element: bit i is set where the element is dropped (uniform < rate), exactly the reference's decision. Keyed by the
+ * manifest's random buffer.
+ */
+export function drawRandomBits(program: ProgramManifest, next: () => number): Map<number, Uint32Array> {
+  const out = new Map<number, Uint32Array>();
+  for (const b of program.buffers) {
+    if (b.kind !== "random") continue;
+    const count = b.count!;
+    const rate = b.rate!;
+    const bits = new Uint32Array(b.bytes / 4);
+    for (let i = 0; i < count; i++) if (next() < rate) bits[i >>> 5]! |= 1 << (i & 31);
+    out.set(b.id, bits);
+  }
+  return out;
+}
+
 /** Named parameter and optimizer-state buffers, lent by the session. */
 export interface NamedBuffers {
   /** The buffer holding `name`'s current value (slot `parity`). */
@@ -95,92 +100,143 @@ export interface NamedBuffers {
   next(name: string, parity: number): GPUBuffer;
 }
 
-export interface ProgramRun {
+export interface RunInputs {
   parity: number;
-  /** Host data for every input node, by name, already in storage dtype. */
+  /** Host data for every input buffer, by name, already in storage dtype. */
   inputs: ReadonlyMap<string, Float32Array | Int32Array>;
-  /** Packed random bits per dropout node (plan.randoms). */
-  randoms?: ReadonlyMap<NodeId, Uint32Array>;
-  /** Nodes to read back. */
-  read: readonly NodeId[];
+  /** Packed random bits per random buffer (drawRandomBits). */
+  randoms?: ReadonlyMap<number, Uint32Array>;
 }
 
+/** A copy recorded after the kernels: `bytes` of a buffer (the status words when `from` is "status") into `into`. */
+export interface Readback {
+  from: number | "status";
+  into: GPUBuffer;
+  offset: number;
+}
+
+/** A value as read back: its shape and storage-typed data. */
+export interface ReadValue {
+  shape: readonly number[];
+  data: Float32Array | Int32Array;
+}
+
+export const STATUS_BYTES = 16;
+
 export class ProgramInstance {
-  private readonly owned = new Map<NodeId, GPUBuffer>();
-  private readonly randomBuffers = new Map<NodeId, GPUBuffer>();
+  private readonly owned = new Map<number, GPUBuffer>();
   private readonly status: GPUBuffer;
   private pipelines: Pipeline[] = [];
   private readonly bindGroups = new Map<number, GPUBindGroup[]>();
-  /** For a training step: the nodes computing each name's next value. */
-  private readonly updateOf = new Map<NodeId, string>();
   private readonly staging = new Map<string, { buffer: GPUBuffer; offsets: number[]; size: number }>();
+  private readonly valuesByNode = new Map<number, ManifestValue>();
 
-  private constructor(private readonly ctx: GpuContext, readonly plan: ProgramPlan, private readonly named: NamedBuffers,
-    updates: readonly { name: string; node: NodeId }[]) {
-    for (const u of updates) {
-      const b = plan.buffers[u.node]!;
-      if (b.source || b.folded || this.updateOf.has(u.node))
-        throw new Error(`internal: the update of ${u.name} (%${u.node}) is not a computed node of its own`);
-      this.updateOf.set(u.node, u.name);
-    }
+  private constructor(private readonly ctx: GpuContext, readonly manifest: ProgramManifest, private readonly named: NamedBuffers) {
     const device = ctx.device;
-    for (const b of plan.buffers) {
-      if (b.source && b.source.kind !== "input") continue;
-      if (this.updateOf.has(b.node)) continue;
-      const buffer = device.createBuffer({ size: Math.max(4, b.bytes), usage: Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST, label: `%${b.node}` });
-      if (b.folded) upload(device, buffer, b.folded);
-      this.owned.set(b.node, buffer);
+    let status: GPUBuffer | undefined;
+    for (const b of manifest.buffers) {
+      if (b.kind === "param" || b.kind === "state" || b.kind === "update") continue;
+      const usage = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
+      const buffer = device.createBuffer({ size: Math.max(4, b.bytes), usage, label: `${b.kind} ${b.name ?? b.id}` });
+      if (b.kind === "constant") {
+        const bytes = fromBase64(b.data!);
+        device.queue.writeBuffer(buffer, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+      }
+      if (b.kind === "status") status ??= buffer;
+      this.owned.set(b.id, buffer);
     }
-    for (const r of plan.randoms) {
-      this.randomBuffers.set(r.node, device.createBuffer({ size: 4 * Math.max(1, Math.ceil(r.count / 32)), usage: Usage.STORAGE | Usage.COPY_DST }));
-    }
-    this.status = device.createBuffer({ size: 16, usage: Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST, label: "status" });
+    this.status = status ?? device.createBuffer({ size: STATUS_BYTES, usage: Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST, label: "status" });
+    for (const v of manifest.values) this.valuesByNode.set(v.node, v);
   }
 
   /** Allocates the program's buffers and creates its pipelines (in parallel). */
-  static async create(ctx: GpuContext, plan: ProgramPlan, named: NamedBuffers, updates: readonly { name: string; node: NodeId }[] = []): Promise<ProgramInstance> {
-    const bytes = plan.buffers.reduce((s, b) => s + (b.source && b.source.kind !== "input" ? 0 : b.bytes), 0);
-    const instance = await guarded(ctx, `allocating ${bytes} bytes for a program of ${plan.buffers.length} values`, () => new ProgramInstance(ctx, plan, named, updates));
-    instance.pipelines = await Promise.all(plan.kernels.map((k) => pipelineFor(ctx, k)));
+  static async create(ctx: GpuContext, manifest: ProgramManifest, named: NamedBuffers): Promise<ProgramInstance> {
+    const instance = await guarded(ctx, `allocating ${manifest.peakBytes} bytes for a program of ${manifest.kernels.length} kernels`, () => new ProgramInstance(ctx, manifest, named));
+    instance.pipelines = await Promise.all(manifest.kernels.map((k) => pipelineFor(ctx, k)));
     return instance;
   }
 
-  private bufferOf(node: NodeId, parity: number): GPUBuffer {
-    const own = this.owned.get(node);
+  /** The readable value computed by `node`; throws when the program was not compiled to keep it. */
+  value(node: number): ManifestValue {
+    const v = this.valuesByNode.get(node);
+    if (!v) throw new Error(`internal: %${node} is not a value this program keeps`);
+    return v;
+  }
+
+  private buffer(id: number, parity: number): GPUBuffer {
+    const own = this.owned.get(id);
     if (own) return own;
-    const update = this.updateOf.get(node);
-    if (update !== undefined) return this.named.next(update, parity);
-    const source = this.plan.buffers[node]!.source;
-    if (!source) throw new Error(`internal: no buffer for %${node}`);
-    return this.named.current(source.name, parity);
+    const b = this.manifest.buffers[id]!;
+    if (b.kind === "update") return this.named.next(b.name!, parity);
+    return this.named.current(b.name!, parity);
   }
 
   private groupsFor(parity: number): GPUBindGroup[] {
     let groups = this.bindGroups.get(parity);
     if (!groups) {
-      groups = this.plan.kernels.map((k, i) =>
+      groups = this.manifest.kernels.map((k, i) =>
         this.ctx.device.createBindGroup({
           layout: this.pipelines[i]!.layout,
-          entries: k.bindings.map((b) => {
-            const role = b.role;
-            const buffer = role.kind === "status" ? this.status : role.kind === "random" ? this.randomBuffers.get(role.node)! : this.bufferOf(role.node, parity);
-            return { binding: b.binding, resource: { buffer } };
-          }),
+          entries: k.bindings.map((b) => ({ binding: b.binding, resource: { buffer: this.buffer(b.buffer, parity) } })),
         }));
       this.bindGroups.set(parity, groups);
     }
     return groups;
   }
 
-  private stagingFor(read: readonly NodeId[]): { buffer: GPUBuffer; offsets: number[]; size: number } {
+  /**
+   * Uploads the inputs and random bits, records every kernel and then the readback copies into one command buffer,
+   * and submits it; waits for nothing but the error scopes.
+   */
+  submit(r: RunInputs, copies: readonly Readback[]): Promise<void> {
+    const device = this.ctx.device;
+    return guarded(this.ctx, `running ${this.manifest.kernels.length} kernels`, () => {
+      for (const b of this.manifest.buffers) {
+        if (b.kind === "input") {
+          const data = r.inputs.get(b.name!);
+          if (!data || 4 * data.length !== b.bytes) throw new Error(`internal: input ${b.name} has ${data?.length ?? 0} elements, expected ${b.bytes / 4}`);
+          upload(device, this.owned.get(b.id)!, data);
+        } else if (b.kind === "random") {
+          const bits = r.randoms?.get(b.id);
+          if (!bits) throw new Error(`internal: no random bits for random buffer ${b.id}`);
+          upload(device, this.owned.get(b.id)!, bits);
+        }
+      }
+      const encoder = device.createCommandEncoder();
+      encoder.clearBuffer(this.status);
+      const pass = encoder.beginComputePass();
+      const groups = this.groupsFor(r.parity);
+      this.manifest.kernels.forEach((k, i) => {
+        pass.setPipeline(this.pipelines[i]!.pipeline);
+        pass.setBindGroup(0, groups[i]!);
+        pass.dispatchWorkgroups(k.dispatch[0], k.dispatch[1], k.dispatch[2]);
+      });
+      pass.end();
+      for (const c of copies) {
+        if (c.from === "status") encoder.copyBufferToBuffer(this.status, 0, c.into, c.offset, STATUS_BYTES);
+        else encoder.copyBufferToBuffer(this.buffer(c.from, r.parity), 0, c.into, c.offset, this.manifest.buffers[c.from]!.bytes);
+      }
+      device.queue.submit([encoder.finish()]);
+    });
+  }
+
+  /** Throws the ExecutionError a kernel reported in the status words [code, value], if any. */
+  checkStatus(words: Uint32Array): void {
+    const code = words[0]!;
+    if (code === 0) return;
+    const message = this.manifest.messages[String(code)] ?? `a kernel reported failure ${code}`;
+    throw new ExecutionError(message.replace("{value}", String(words[1]! | 0)));
+  }
+
+  private stagingFor(read: readonly number[]): { buffer: GPUBuffer; offsets: number[]; size: number } {
     const key = read.join(",");
     let s = this.staging.get(key);
     if (!s) {
       const offsets: number[] = [];
-      let size = 16; // the status words first
+      let size = STATUS_BYTES;
       for (const n of read) {
         offsets.push(size);
-        size += Math.max(4, this.plan.buffers[n]!.bytes);
+        size += this.manifest.buffers[this.value(n).buffer]!.bytes;
       }
       s = { buffer: this.ctx.device.createBuffer({ size, usage: Usage.MAP_READ | Usage.COPY_DST, label: "readback" }), offsets, size };
       this.staging.set(key, s);
@@ -188,57 +244,28 @@ export class ProgramInstance {
     return s;
   }
 
-  /** Uploads the inputs, runs every kernel in one submit, and reads back the status word and the requested nodes. */
-  async run(r: ProgramRun): Promise<Map<NodeId, HostValue>> {
-    const ctx = this.ctx;
-    const device = ctx.device;
-    const staging = this.stagingFor(r.read);
-    await guarded(ctx, `running ${this.plan.kernels.length} kernels`, () => {
-      for (const b of this.plan.buffers) {
-        if (b.source?.kind !== "input") continue;
-        const data = r.inputs.get(b.source.name);
-        if (!data || data.length !== b.elements) throw new Error(`internal: input ${b.source.name} has ${data?.length ?? 0} elements, expected ${b.elements}`);
-        upload(device, this.owned.get(b.node)!, data);
-      }
-      for (const [node, buffer] of this.randomBuffers) {
-        const bits = r.randoms?.get(node);
-        if (!bits) throw new Error(`internal: no random bits for dropout node %${node}`);
-        upload(device, buffer, bits);
-      }
-      const encoder = device.createCommandEncoder();
-      encoder.clearBuffer(this.status);
-      const pass = encoder.beginComputePass();
-      const groups = this.groupsFor(r.parity);
-      this.plan.kernels.forEach((k, i) => {
-        pass.setPipeline(this.pipelines[i]!.pipeline);
-        pass.setBindGroup(0, groups[i]!);
-        pass.dispatchWorkgroups(k.dispatch[0], k.dispatch[1], k.dispatch[2]);
-      });
-      pass.end();
-      encoder.copyBufferToBuffer(this.status, 0, staging.buffer, 0, 16);
-      r.read.forEach((n, i) => encoder.copyBufferToBuffer(this.bufferOf(n, r.parity), 0, staging.buffer, staging.offsets[i]!, Math.max(4, this.plan.buffers[n]!.bytes)));
-      device.queue.submit([encoder.finish()]);
-    });
-    await mapForReading(ctx, staging.buffer);
+  /** Runs the program and reads back the status words and the values of `read` (nodes the program keeps). */
+  async run(r: RunInputs, read: readonly number[]): Promise<Map<number, ReadValue>> {
+    const staging = this.stagingFor(read);
+    const copies: Readback[] = [{ from: "status", into: staging.buffer, offset: 0 }];
+    read.forEach((n, i) => copies.push({ from: this.value(n).buffer, into: staging.buffer, offset: staging.offsets[i]! }));
+    await this.submit(r, copies);
+    await mapForReading(this.ctx, staging.buffer);
     const bytes = staging.buffer.getMappedRange().slice(0);
     staging.buffer.unmap();
-    const [code, value] = new Uint32Array(bytes, 0, 2) as unknown as [number, number];
-    if (code !== 0) {
-      const message = this.plan.messages.get(code) ?? `a kernel reported failure ${code}`;
-      throw new ExecutionError(message.replace("{value}", String(value | 0)));
-    }
-    const out = new Map<NodeId, HostValue>();
-    r.read.forEach((n, i) => {
-      const b = this.plan.buffers[n]!;
-      const data = b.dtype === "i32" ? new Int32Array(bytes, staging.offsets[i]!, b.elements) : new Float32Array(bytes, staging.offsets[i]!, b.elements);
-      out.set(n, { shape: this.plan.types[n]!.shape, data });
+    this.checkStatus(new Uint32Array(bytes, 0, 2));
+    const out = new Map<number, ReadValue>();
+    read.forEach((n, i) => {
+      const v = this.value(n);
+      const elements = v.shape.reduce((a, b) => a * b, 1);
+      const data = v.dtype === "i32" ? new Int32Array(bytes, staging.offsets[i]!, elements) : new Float32Array(bytes, staging.offsets[i]!, elements);
+      out.set(n, { shape: v.shape, data });
     });
     return out;
   }
 
   destroy(): void {
     for (const b of this.owned.values()) b.destroy();
-    for (const b of this.randomBuffers.values()) b.destroy();
     for (const s of this.staging.values()) s.buffer.destroy();
     this.status.destroy();
   }

@@ -1,6 +1,5 @@
 // Initial parameter values, drawn in parameter order from one seeded stream: the same seed gives the same weights.
 // Fan computation follows Keras/PyTorch: dense [in, out]; conv [k, k, in, out] has receptive field k*k.
-import type { GraphParam } from "../compiler/ir/graph.js";
 import { Random } from "./random.js";
 import { hostTensor, type HostTensor } from "./tensor.js";
 
@@ -11,9 +10,18 @@ function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
   return { fanIn: shape[shape.length - 2]! * receptive, fanOut: shape[shape.length - 1]! * receptive };
 }
 
-export function initialValue(param: GraphParam, random: Random): HostTensor {
-  const shape = param.type.shape.map((d) => d.constValue()!);
-  const t = hostTensor(param.type.dtype === "i32" ? "i32" : "f32", shape);
+/** A parameter as initialization needs it: concrete shape, initializer name and arguments. */
+export interface ParamSpec {
+  name: string;
+  dtype: "f32" | "i32";
+  shape: readonly number[];
+  init: string;
+  initArgs: readonly number[];
+}
+
+export function initialValue(param: ParamSpec, random: Random): HostTensor {
+  const shape = [...param.shape];
+  const t = hostTensor(param.dtype, shape);
   const out = t.data as Float32Array;
   const { fanIn, fanOut } = fans(shape);
   const [a = 0, b = 0] = param.initArgs;
@@ -52,7 +60,7 @@ export function initialValue(param: GraphParam, random: Random): HostTensor {
 }
 
 /** Every parameter's initial value; each draws from its own fork, so its values do not depend on the sizes of those before it. */
-export function initializeParams(params: readonly GraphParam[], seed: number): Map<string, HostTensor> {
+export function initializeParams(params: readonly ParamSpec[], seed: number): Map<string, HostTensor> {
   const root = new Random(seed);
   const out = new Map<string, HostTensor>();
   for (const p of params) out.set(p.name, initialValue(p, root.fork()));

@@ -185,3 +185,9 @@ export class Random {
     return this.shuffle(p);
   }
 }
+
+/** One user seed splits into independent streams: initial weights, dropout masks, batch order. */
+export function streams(seed: number): { init: Random; dropout: Random; shuffle: Random } {
+  const root = new Random(seed);
+  return { init: root.fork(), dropout: root.fork(), shuffle: root.fork() };
+}

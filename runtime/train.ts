@@ -1,7 +1,7 @@
 // The training loop over a bound dataset: shuffled mini-batches, per-epoch mean loss, held-out loss and accuracy.
 import type { Graph, NodeId } from "../compiler/ir/graph.js";
 import type { HostValue } from "../compiler/ir/interpret.js";
-import { streams } from "./cpu-session.js";
+import { streams } from "./random.js";
 import { sliceRows, takeRows, type HostTensor } from "./tensor.js";
 
 export type Split = Readonly<Record<string, HostTensor>>;
@@ -10,7 +10,10 @@ export type Split = Readonly<Record<string, HostTensor>>;
 export interface TrainableSession {
   readonly forward: Graph;
   readonly backend: "cpu" | "webgpu";
+  /** A GPU session resolves a step's loss when it reads it back, with those of later steps (see `flush`). */
   trainStep(batch: Split): number | Promise<number>;
+  /** Reads back the losses of steps still waiting for theirs. */
+  flush?(): Promise<void>;
   run(batch: Split, nodes?: readonly NodeId[]): Map<NodeId, HostValue> | Promise<Map<NodeId, HostValue>>;
 }
 
@@ -67,6 +70,9 @@ export function classificationTarget(graph: Graph): { output: NodeId; labels: st
   return undefined;
 }
 
+/** How many training steps may be recorded before the oldest one's loss is awaited. */
+const STEPS_AHEAD = 64;
+
 function batches(rows: number, batch: number): number {
   return Math.ceil(rows / batch);
 }
@@ -108,15 +114,28 @@ export async function train(session: TrainableSession, data: { train: Split; tes
     const started = performance.now();
     const order = shuffler.permutation(rows);
     let total = 0;
+    // Steps are recorded without waiting for their losses, which a GPU session reads back several at a time; losses
+    // are still checked and reported in step order. The window bounds how far recording runs ahead.
+    const inFlight: { step: number; loss: Promise<number> }[] = [];
+    const settle = async () => {
+      const { step, loss: pending } = inFlight.shift()!;
+      const loss = await pending;
+      if (!Number.isFinite(loss))
+        throw new TrainingError(`the loss became ${loss} at epoch ${epoch}, step ${step} of ${steps}; training stopped (try a lower learning rate)`);
+      total += loss;
+      options.onStep?.({ epoch, step, steps, loss });
+    };
     for (let step = 0; step < steps; step++) {
       const idx = order.subarray(step * options.batch, Math.min(rows, (step + 1) * options.batch));
       const batch = Object.fromEntries(Object.entries(data.train).map(([k, v]) => [k, takeRows(v, idx)]));
-      const loss = await session.trainStep(batch);
-      if (!Number.isFinite(loss))
-        throw new TrainingError(`the loss became ${loss} at epoch ${epoch}, step ${step + 1} of ${steps}; training stopped (try a lower learning rate)`);
-      total += loss;
-      options.onStep?.({ epoch, step: step + 1, steps, loss });
+      const loss = Promise.resolve(session.trainStep(batch));
+      // Handled when settled in order; this only keeps a rejection that arrives early from counting as unhandled.
+      loss.catch(() => undefined);
+      inFlight.push({ step: step + 1, loss });
+      if (inFlight.length > STEPS_AHEAD) await settle();
     }
+    await session.flush?.();
+    while (inFlight.length > 0) await settle();
     const held = await evaluate(session, data.test, Math.max(options.batch, 256));
     const report: EpochReport = {
       epoch,

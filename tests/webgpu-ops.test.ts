@@ -7,6 +7,7 @@ import { Dim } from "../compiler/2-check/dims.js";
 import { IRBuilder } from "../compiler/2-check/lower-to-ir.js";
 import { emitKernel } from "../compiler/5-codegen-wgsl/emit-kernel.js";
 import { emitProgram } from "../compiler/5-codegen-wgsl/emit-program.js";
+import { toManifest } from "../compiler/5-codegen-wgsl/to-manifest.js";
 import { DEFAULT_LIMITS, type KernelLimits } from "../compiler/5-codegen-wgsl/limits.js";
 import type { Graph, NodeId } from "../compiler/ir/graph.js";
 import { interpret, type HostValue } from "../compiler/ir/interpret.js";
@@ -44,10 +45,11 @@ async function runGpu(ctx: GpuContext, graph: Graph, out: NodeId, values: Map<st
   const random = new Random(7);
   const shapes = new Map(graph.inputs.map((i) => [i.name, values.get(i.name)!.shape] as const));
   const plan = emitProgram(graph, shapes, { limits: limits ?? ctx.limits, training, fold: false });
-  const instance = await ProgramInstance.create(ctx, plan, NO_NAMED);
+  const manifest = toManifest(graph, plan, { kind: training ? "train" : "forward", read: [{ node: out }] });
+  const instance = await ProgramInstance.create(ctx, manifest, NO_NAMED);
   try {
     const inputs = new Map(graph.inputs.map((i) => [i.name, values.get(i.name)!.data as Float32Array | Int32Array] as const));
-    const result = await instance.run({ parity: 0, inputs, randoms: drawRandomBits(plan.randoms, () => random.nextFloat()), read: [out] });
+    const result = await instance.run({ parity: 0, inputs, randoms: drawRandomBits(manifest, () => random.nextFloat()) }, [out]);
     return result.get(out)!;
   } finally {
     instance.destroy();

@@ -34,10 +34,23 @@ export interface KernelContext extends ScalarContext {
   readonly limits: KernelLimits;
   /** True when the kernel is emitted for a training step (dropout draws). */
   readonly training: boolean;
-  /** The storage array of input `i` (array<f32> or array<i32>); emitters name their locals so as not to collide with `src<i>`, `dst`, `bits` and `status`. */
+  /**
+   * The storage array of input `i` (array<f32> or array<i32>); emitters name their locals so as not to collide with
+   * `src<i>`, `dst<i>`, `bits`, `status` and the epilogue's `f<letter><digits>`.
+   */
   input(i: number): string;
-  /** The output's storage array. */
+  /**
+   * The output's storage array. Reading it means the kernel cannot take an epilogue: write results through `store`
+   * instead wherever the kernel only writes them.
+   */
   readonly out: string;
+  /**
+   * Writes `value` (an expression of the output's storage type) as output element `index` (a u32 expression), once
+   * per element. Where the fusion pass gave this kernel an epilogue (bias, activation, residual add), the hook writes
+   * the epilogue's results instead, so a kernel whose every store goes through here gets its consumers fused for free.
+   * Emits a block statement: call it where a statement may stand, as often as the kernel has store sites.
+   */
+  store(w: WgslBuilder, index: string, value: string): void;
   /**
    * One invocation for every index in [0, count): `body` writes statements using `index` (a u32 expression).
    * Correct for any count the adapter's dispatch limits allow (a 2-D grid past 65,535 workgroups).

@@ -1,11 +1,14 @@
-// One WGSL compute kernel per IR node, specialized on the node's concrete sizes. The op's emitter writes the body
-// (or, for elementwise ops, a scalar expression); this module owns the rest of the module: bindings, helper functions,
-// workgroup memory, the entry point and the invocation grid, each checked against the adapter's limits.
+// One WGSL compute kernel per kernel group (one IR node without fusion), specialized on the concrete sizes. The op's
+// emitter writes the body (or, for elementwise ops, a scalar expression); a fused group composes its members'
+// expressions per element, on its own or as the epilogue of one kernel op's stores. This module owns the rest of the
+// module: bindings, helper functions, workgroup memory, the entry point and the invocation grid, each checked against
+// the adapter's limits.
+import type { FusionGroup } from "../4-optimize/fuse.js";
 import type { ConcreteType } from "../ir/define-op.js";
 import type { IRNode, NodeId } from "../ir/graph.js";
 import { getOp } from "../ir/registry.js";
 import type { Dim, DType, TensorType } from "../ir/types.js";
-import type { KernelContext } from "./contract.js";
+import type { KernelContext, ScalarContext } from "./contract.js";
 import { broadcastOffset, countOf, lazyCoordinates } from "./indexing.js";
 import { CodegenError, type KernelLimits } from "./limits.js";
 import { WgslBuilder } from "./wgsl-builder.js";
@@ -28,7 +31,11 @@ export interface BindingPlan {
 }
 
 export interface KernelPlan {
+  /** The node the kernel is named after: the group's root (its last member), the node itself without fusion. */
   node: NodeId;
+  /** Every node the kernel computes, in topological order; only those with an output binding get a buffer. */
+  nodes: NodeId[];
+  /** The op whose emitter wrote the kernel: a fused epilogue's anchor, else the root's op. */
   op: string;
   /** `matmul %12 (logits) -> f32[8, 10]`, for messages. */
   what: string;
@@ -45,6 +52,12 @@ export interface KernelPlan {
 export interface EmitOptions {
   limits: KernelLimits;
   training: boolean;
+  /**
+   * Values a training step writes in place of a parameter or optimizer state (update node -> the node of its current
+   * value). A kernel writing one keeps the current value wherever an earlier kernel of the step reported a failure, so
+   * a step that fails its run-time checks changes nothing even though the runtime learns of it only steps later.
+   */
+  guards?: ReadonlyMap<NodeId, NodeId>;
 }
 
 /** The status buffer: [code, value]; code 0 means no failure. */
@@ -73,6 +86,25 @@ function floorPow2(n: number): number {
   return p;
 }
 
+/** Which buffers a kernel binds, in binding order: inputs (per index of the emitting op, then the others), outputs. */
+interface Layout {
+  /** `k.input(i)` of the op whose emitter writes the kernel: `src<i>`. */
+  opInputs: readonly NodeId[];
+  /** Further inputs read by fused members, `src<n>` on from there (those already bound are not bound again). */
+  extraInputs: readonly NodeId[];
+  /** `dst`, `dst1`, `dst2`, ... */
+  outputs: readonly NodeId[];
+}
+
+/** The members a kernel computes by composing expressions: the whole kernel, or the epilogue of an anchor's stores. */
+interface Fused {
+  group: FusionGroup;
+  nodes: readonly IRNode[];
+  types: readonly ConcreteType[];
+  /** Scalars known at compile time, written as literals instead of read. */
+  literals: ReadonlyMap<NodeId, string>;
+}
+
 class KernelWriter implements KernelContext {
   readonly bindings: BindingPlan[] = [];
   readonly messages = new Map<number, string>();
@@ -82,7 +114,11 @@ class KernelWriter implements KernelContext {
   private workgroupBytes = 0;
   private schedule: Schedule | undefined;
   private statusName: string | undefined;
-  readonly out: string;
+  private readonly inputName = new Map<NodeId, string>();
+  private readonly outputName = new Map<NodeId, string>();
+  /** Set when the emitter reads `out`: then its stores do not all go through `store`. */
+  rawOut = false;
+  stores = 0;
 
   constructor(
     private readonly node: IRNode,
@@ -91,9 +127,50 @@ class KernelWriter implements KernelContext {
     private readonly resolve: (d: Dim) => number,
     readonly limits: KernelLimits,
     readonly training: boolean,
+    layout: Layout,
+    private readonly title: string,
+    private readonly what: string,
+    private readonly fused?: Fused,
+    guards?: ReadonlyMap<NodeId, NodeId>,
   ) {
-    inputs.forEach((t, i) => this.bind(`src${i}`, "read", { kind: "input", node: node.inputs[i]! }, `array<${scalarOf(t.dtype)}>`));
-    this.out = this.bind("dst", "read_write", { kind: "output", node: node.id }, `array<${scalarOf(output.dtype)}>`);
+    layout.opInputs.forEach((n, i) => {
+      const name = this.bind(`src${i}`, "read", { kind: "input", node: n }, this.arrayOf(n, i));
+      if (!this.inputName.has(n)) this.inputName.set(n, name);
+    });
+    let next = layout.opInputs.length;
+    for (const n of layout.extraInputs) {
+      if (!this.inputName.has(n)) this.inputName.set(n, this.bind(`src${next++}`, "read", { kind: "input", node: n }, this.arrayOf(n)));
+    }
+    const guarded = layout.outputs.filter((n) => guards?.has(n));
+    for (const n of guarded) {
+      const current = guards!.get(n)!;
+      if (!this.inputName.has(current)) this.inputName.set(current, this.bind(`src${next++}`, "read", { kind: "input", node: current }, this.arrayOf(n)));
+      this.guardOf.set(n, this.inputName.get(current)!);
+    }
+    layout.outputs.forEach((n, i) => {
+      this.outputName.set(n, this.bind(i === 0 ? "dst" : `dst${i}`, "read_write", { kind: "output", node: n }, this.arrayOf(n)));
+    });
+    if (guarded.length > 0) this.statusBinding();
+  }
+
+  /** Output node -> the binding of the value it replaces, for outputs that keep it when the step failed. */
+  private readonly guardOf = new Map<NodeId, string>();
+
+  private statusBinding(): string {
+    return (this.statusName ??= this.bind("status", "read_write", { kind: "status" }, `array<atomic<u32>, ${STATUS_WORDS}>`));
+  }
+
+  /** The statement storing `value` as element `index` of output `node`, guarded if it updates a parameter or state. */
+  private storeLine(node: NodeId, index: string, value: string): string {
+    const name = this.outputName.get(node) ?? "dst";
+    const current = this.guardOf.get(node);
+    if (current === undefined) return `${name}[${index}] = ${value};`;
+    return `${name}[${index}] = select(${value}, ${current}[${index}], atomicLoad(&${this.statusName}[0]) != 0u);`;
+  }
+
+  private arrayOf(n: NodeId, opIndex?: number): string {
+    const t = opIndex !== undefined ? this.inputs[opIndex]! : this.fused ? this.fused.types[n]! : this.output;
+    return `array<${scalarOf(t.dtype)}>`;
   }
 
   private bind(name: string, access: "read" | "read_write", role: BindingRole, type: string): string {
@@ -127,6 +204,67 @@ class KernelWriter implements KernelContext {
     return `src${i}`;
   }
 
+  get out(): string {
+    this.rawOut = true;
+    return this.outputName.get(this.node.id) ?? "dst";
+  }
+
+  store(w: WgslBuilder, index: string, value: string): void {
+    this.stores++;
+    const fused = this.fused;
+    if (!fused || fused.group.nodes.length === 1) {
+      w.line(this.storeLine(this.node.id, index, value));
+      return;
+    }
+    w.block("", () => {
+      w.line(`let fi = ${index};`);
+      w.line(`let fa = ${value};`);
+      this.members(w, "fi", "fa");
+    });
+  }
+
+  /**
+   * The fused members' values at element `index` of the group's shape, each external input read once with its own
+   * broadcast, and the stores of the group's outputs. `anchorValue` is the anchor's value at that element.
+   */
+  members(w: WgslBuilder, index: string, anchorValue?: string): void {
+    const { group, nodes, types, literals } = this.fused!;
+    const coords = lazyCoordinates(w, index, group.shape, "fc");
+    const values = new Map<NodeId, string>();
+    if (group.anchor !== undefined) values.set(group.anchor, anchorValue!);
+    let reads = 0;
+    const valueOf = (n: NodeId): string => {
+      let v = values.get(n) ?? literals.get(n);
+      if (v === undefined) {
+        const binding = this.inputName.get(n);
+        if (binding === undefined) throw new Error(`internal: fused kernel ${this.what} reads %${n} without a binding`);
+        v = `fx${reads++}`;
+        w.line(`let ${v} = ${binding}[${broadcastOffset(index, group.shape, types[n]!.shape, coords)}];`);
+      }
+      values.set(n, v);
+      return v;
+    };
+    group.nodes.forEach((m, j) => {
+      if (m === group.anchor) return;
+      const node = nodes[m]!;
+      const emitter = getOp(node.op).wgsl;
+      if (emitter.kind !== "expression") throw new Error(`internal: ${node.op} %${m} is fused but has no scalar expression`);
+      const output = types[m]!;
+      const ctx: ScalarContext = {
+        inputs: node.inputs.map((i) => types[i]!),
+        output,
+        dim: (d) => this.resolve(d),
+        lit: (value, dtype = output.dtype) => literal(value, dtype),
+        scalar: scalarOf,
+        helper: (name, code) => this.helper(name, code),
+      };
+      const args = node.inputs.map(valueOf);
+      w.line(`let ft${j} = ${emitter.expr(args, node.attrs, ctx)};`);
+      values.set(m, `ft${j}`);
+    });
+    for (const n of this.outputName.keys()) w.line(this.storeLine(n, index, values.get(n)!));
+  }
+
   private lanes(preferred: number): number {
     return floorPow2(Math.max(1, Math.min(preferred, this.limits.maxComputeWorkgroupSizeX, this.limits.maxComputeInvocationsPerWorkgroup)));
   }
@@ -151,7 +289,8 @@ class KernelWriter implements KernelContext {
 
   loopBound(n: number, type: "u32" | "i32" = "u32"): string {
     // arrayLength is a run-time value; the sum could wrap as far as the compiler knows, so the min stays opaque.
-    const bound = `min(${u32(n)}, arrayLength(&${this.out}) + ${u32(n)})`;
+    // Any bound array serves; the first output always exists.
+    const bound = `min(${u32(n)}, arrayLength(&dst) + ${u32(n)})`;
     return type === "i32" ? `i32(${bound})` : bound;
   }
 
@@ -166,7 +305,7 @@ class KernelWriter implements KernelContext {
   }
 
   check(w: WgslBuilder, ok: string, value: string, message: string): void {
-    this.statusName ??= this.bind("status", "read_write", { kind: "status" }, `array<atomic<u32>, ${STATUS_WORDS}>`);
+    this.statusBinding();
     const code = messageCode(message);
     this.messages.set(code, message);
     w.block(`if (!(${ok}))`, () => {
@@ -176,10 +315,11 @@ class KernelWriter implements KernelContext {
   }
 
   /** The whole module, its grid and its bindings. */
-  finish(): KernelPlan {
-    const what = describeNode(this.node, this.output);
+  finish(root: NodeId, nodes: NodeId[]): KernelPlan {
+    const what = this.what;
     const s = this.schedule;
     if (!s) throw new Error(`internal: ${this.node.op}'s emitter wrote no kernel`);
+    if (this.rawOut && this.guardOf.size > 0) throw new Error(`internal: ${what} updates a parameter or state but writes its output array directly`);
     const limits = this.limits;
     if (this.bindings.length > limits.maxStorageBuffersPerShaderStage)
       throw new CodegenError(`${what}: its kernel needs ${this.bindings.length} storage buffers, the adapter allows ${limits.maxStorageBuffersPerShaderStage} per shader stage`);
@@ -193,7 +333,7 @@ class KernelWriter implements KernelContext {
     if (gy > maxDim) throw new CodegenError(`${what}: ${groups} workgroups exceed the adapter's grid of ${maxDim} x ${maxDim}`);
     const m = new WgslBuilder();
     // Only what the code depends on: identical kernels of different nodes share one pipeline (cached by text).
-    m.line(`// ${this.node.op} -> ${this.output.dtype}[${this.output.shape.join(", ")}]`);
+    m.line(`// ${this.title}`);
     m.lines(this.decls);
     m.lines(this.sharedDecls);
     for (const code of this.helpers.values()) {
@@ -216,7 +356,8 @@ class KernelWriter implements KernelContext {
       m.append(s.body);
     });
     return {
-      node: this.node.id,
+      node: root,
+      nodes,
       op: this.node.op,
       what,
       wgsl: m.toString(),
@@ -230,6 +371,15 @@ class KernelWriter implements KernelContext {
   }
 }
 
+const titleOf = (op: string, t: ConcreteType) => `${op} -> ${t.dtype}[${t.shape.join(", ")}]`;
+
+/** A kernel op's kernel, unfused: bindings src<i> for its inputs and dst. */
+function singleWriter(node: IRNode, types: readonly ConcreteType[], dim: (d: Dim) => number, options: EmitOptions): KernelWriter {
+  const output = types[node.id]!;
+  return new KernelWriter(node, node.inputs.map((i) => types[i]!), output, dim, options.limits, options.training,
+    { opInputs: node.inputs, extraInputs: [], outputs: [node.id] }, titleOf(node.op, output), describeNode(node, output), undefined, options.guards);
+}
+
 /**
  * The kernel computing `node` from its inputs' buffers into its own, or undefined for a node whose buffer the runtime
  * binds (inputs, parameters, optimizer state). Throws CodegenError when the adapter's limits rule the kernel out.
@@ -238,7 +388,7 @@ export function emitKernel(node: IRNode, types: readonly ConcreteType[], dim: (d
   const def = getOp(node.op);
   const emitter = def.wgsl;
   if (emitter.kind === "bound") return undefined;
-  const k = new KernelWriter(node, node.inputs.map((i) => types[i]!), types[node.id]!, dim, options.limits, options.training);
+  const k = singleWriter(node, types, dim, options);
   if (emitter.kind === "kernel") {
     emitter.emit(k, node.attrs);
   } else {
@@ -249,8 +399,60 @@ export function emitKernel(node: IRNode, types: readonly ConcreteType[], dim: (d
         w.line(`let v${j} = ${k.input(j)}[${broadcastOffset(index, outShape, t.shape, coords)}];`);
         return `v${j}`;
       });
-      w.line(`${k.out}[${index}] = ${emitter.expr(args, node.attrs, k)};`);
+      k.store(w, index, emitter.expr(args, node.attrs, k));
     });
   }
-  return k.finish();
+  return k.finish(node.id, [node.id]);
+}
+
+/**
+ * For a node with a kernel emitter: undefined when its kernel cannot take an epilogue (it reads its output array, or
+ * never stores through the hook), else the bindings it needs besides its output. Emits the kernel to find out; an
+ * emitter that fails here fails again, with its message, when the program is emitted.
+ */
+export function epilogueBindings(node: IRNode, types: readonly ConcreteType[], dim: (d: Dim) => number, options: EmitOptions): number | undefined {
+  const emitter = getOp(node.op).wgsl;
+  if (emitter.kind !== "kernel") return undefined;
+  const k = singleWriter(node, types, dim, options);
+  try {
+    emitter.emit(k, node.attrs);
+  } catch {
+    return undefined;
+  }
+  return k.rawOut || k.stores === 0 ? undefined : k.bindings.length - 1;
+}
+
+export interface GroupEmitOptions extends EmitOptions {
+  /** Compile-time scalars (folded constants) by node, as WGSL literals: read by no binding. */
+  literals: ReadonlyMap<NodeId, string>;
+}
+
+/**
+ * The kernel of a fusion group: its members' expressions composed per element of the group's shape, or, with an
+ * anchor, the anchor op's kernel with the others applied at each of its stores. Writes every group output.
+ */
+export function emitGroupKernel(nodes: readonly IRNode[], group: FusionGroup, types: readonly ConcreteType[], dim: (d: Dim) => number, options: GroupEmitOptions): KernelPlan | undefined {
+  const root = nodes[group.nodes[group.nodes.length - 1]!]!;
+  if (group.nodes.length === 1 && getOp(root.op).wgsl.kind !== "expression") return emitKernel(root, types, dim, options);
+  const fused: Fused = { group, nodes, types, literals: options.literals };
+  const members = group.nodes.map((n) => nodes[n]!);
+  const rootType = types[root.id]!;
+  const ops = members.map((m) => m.op).join(", ");
+  const what = group.nodes.length === 1 ? describeNode(root, rootType)
+    : `${describeNode(root, rootType)}, fused with ${members.slice(0, -1).map((m) => `${m.op} %${m.id}`).join(", ")}`;
+  if (group.anchor === undefined) {
+    const title = group.nodes.length === 1 ? titleOf(root.op, rootType) : titleOf(`fused ${ops}`, rootType);
+    const k = new KernelWriter(root, [], rootType, dim, options.limits, options.training,
+      { opInputs: [], extraInputs: group.inputs, outputs: group.outputs }, title, what, fused, options.guards);
+    k.perElement(countOf(group.shape), (w, index) => k.members(w, index));
+    return k.finish(root.id, [...group.nodes]);
+  }
+  const anchor = nodes[group.anchor]!;
+  const emitter = getOp(anchor.op).wgsl;
+  if (emitter.kind !== "kernel") throw new Error(`internal: the anchor ${anchor.op} %${anchor.id} of a fused kernel has no kernel emitter`);
+  const k = new KernelWriter(anchor, anchor.inputs.map((i) => types[i]!), types[anchor.id]!, dim, options.limits, options.training,
+    { opInputs: anchor.inputs, extraInputs: group.inputs, outputs: group.outputs }, titleOf(`fused ${ops}`, rootType), what, fused, options.guards);
+  emitter.emit(k, anchor.attrs);
+  if (k.rawOut) throw new Error(`internal: ${anchor.op} %${anchor.id} reads its output array, so it cannot take an epilogue`);
+  return k.finish(root.id, [...group.nodes]);
 }

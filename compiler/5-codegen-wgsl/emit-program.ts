@@ -1,15 +1,18 @@
-// A graph instantiated for concrete input shapes: one kernel per IR node (no fusion yet), one buffer per node, in
-// topological order. Nodes that depend on nothing but constants are folded here with their CPU references (the
-// runtime uploads the values once); the rest become kernels, each parsed back with wgsl_reflect before use.
+// A graph instantiated for concrete input shapes: one kernel per fusion group (per IR node with `fuse: false`), one
+// buffer entry per node, kernels in an order that respects their dependencies. Nodes that depend on nothing but
+// constants are folded here with their CPU references (the runtime uploads the values once; scalars become literals
+// in fused kernels); the rest become kernels, each parsed back with wgsl_reflect before use.
 import { bindDims, concreteType } from "../ir/interpret.js";
 import type { ConcreteType, ExecContext, HostData } from "../ir/define-op.js";
 import type { Graph, NodeId } from "../ir/graph.js";
 import { getOp } from "../ir/registry.js";
 import { Dim, isFloat } from "../ir/types.js";
-import { describeNode, emitKernel, type KernelPlan } from "./emit-kernel.js";
+import { fuseGraph, type FusionGroup } from "../4-optimize/fuse.js";
+import { describeNode, emitGroupKernel, emitKernel, epilogueBindings, type KernelPlan } from "./emit-kernel.js";
 import { countOf } from "./indexing.js";
 import { CodegenError, type KernelLimits } from "./limits.js";
 import { reflectKernel, type Reflection } from "./validate.js";
+import { literal } from "./wgsl-values.js";
 
 export interface ProgramOptions {
   limits: KernelLimits;
@@ -17,6 +20,13 @@ export interface ProgramOptions {
   training: boolean;
   /** Fold constant subgraphs on the host (default true); off, every node gets a kernel (to test those kernels). */
   fold?: boolean;
+  /** Fuse elementwise ops into one kernel per group (default true); off, one kernel per computed node. */
+  fuse?: boolean;
+  /**
+   * Nodes the caller reads back after a run besides outputs, loss, gradients and updates (always kept): fusion keeps
+   * them as kernel outputs.
+   */
+  keep?: readonly NodeId[];
 }
 
 export type SourceKind = "input" | "param" | "state";
@@ -30,6 +40,11 @@ export interface BufferPlan {
   source?: { kind: SourceKind; name: string };
   /** The folded value of a constant node. */
   folded?: Float32Array | Int32Array;
+  /**
+   * Computed inside a fused kernel and read by no other kernel nor by the caller: no kernel binds it, so it needs no
+   * buffer (reading it back is an error).
+   */
+  internal?: true;
 }
 
 export interface CompiledKernel extends KernelPlan {
@@ -98,11 +113,43 @@ export function emitProgram(graph: Graph, inputShapes: ReadonlyMap<string, reado
       const value = def.reference(node.inputs.map((i) => folded.get(i)!), node.attrs, ctx);
       folded.set(node.id, value);
       buffer.folded = value as Float32Array | Int32Array;
-      continue;
     }
-    const kernel = emitKernel(node, types, dim, { limits, training: options.training });
+  }
+
+  // Each update keeps the current value of what it replaces when the step failed (see EmitOptions.guards).
+  const guards = new Map<NodeId, NodeId>();
+  const sourceOf = new Map<string, NodeId>();
+  for (const b of buffers) if (b.source && b.source.kind !== "input") sourceOf.set(b.source.name, b.node);
+  for (const u of graph.updates ?? []) {
+    const current = sourceOf.get(u.name);
+    if (current !== undefined) guards.set(u.node, current);
+  }
+  const emitOptions = { limits, training: options.training, guards };
+  const precomputed = (n: NodeId) => buffers[n]!.source !== undefined || buffers[n]!.folded !== undefined;
+  let groups: FusionGroup[];
+  const literals = new Map<NodeId, string>();
+  if (options.fuse ?? true) {
+    for (const [n, value] of folded) if (value.length === 1) literals.set(n, literal(value[0]!, types[n]!.dtype));
+    groups = fuseGraph(graph, types, {
+      keep: new Set([...readByCaller(graph), ...(options.keep ?? [])]),
+      precomputed,
+      literal: (n) => literals.has(n),
+      maxBindings: limits.maxStorageBuffersPerShaderStage,
+      guards,
+      epilogueHost: (node) => epilogueBindings(node, types, dim, emitOptions),
+    });
+  } else {
+    groups = graph.nodes.filter((n) => !precomputed(n.id)).map((n) => ({ nodes: [n.id], outputs: [n.id], inputs: [...new Set(n.inputs)], shape: types[n.id]!.shape }));
+  }
+
+  for (const group of groups) {
+    const kernel = options.fuse ?? true
+      ? emitGroupKernel(graph.nodes, group, types, dim, { ...emitOptions, literals })
+      : emitKernel(graph.nodes[group.nodes[0]!]!, types, dim, emitOptions);
+    const outputs = new Set(group.outputs);
+    for (const n of group.nodes) if (!outputs.has(n)) buffers[n]!.internal = true;
     if (!kernel) continue;
-    for (const b of kernel.bindings) if (b.role.kind === "random") randoms.push({ node: node.id, rate: b.role.rate, count: b.role.count });
+    for (const b of kernel.bindings) if (b.role.kind === "random") randoms.push({ node: b.role.node, rate: b.role.rate, count: b.role.count });
     for (const [code, message] of kernel.messages) {
       const prev = messages.get(code);
       if (prev !== undefined && prev !== message) throw new Error(`internal: two run-time messages share the code ${code}`);
@@ -110,5 +157,17 @@ export function emitProgram(graph: Graph, inputShapes: ReadonlyMap<string, reado
     }
     kernels.push({ ...kernel, layout: reflectKernel(kernel) });
   }
+  // The reference draws in node order; kernels may now run in another order, so the runtime's draws follow the nodes.
+  randoms.sort((a, b) => a.node - b.node);
   return { types, env, buffers, kernels, randoms, messages, training: options.training };
+}
+
+/** What a program's caller reads besides its kernels, whatever it asks for: outputs, loss, gradients, updates. */
+function readByCaller(graph: Graph): NodeId[] {
+  return [
+    ...graph.outputs.map((o) => o.node),
+    ...(graph.loss !== undefined ? [graph.loss] : []),
+    ...(graph.grads ?? []).map((g) => g.node),
+    ...(graph.updates ?? []).map((u) => u.node),
+  ];
 }

@@ -18,9 +18,9 @@ export class WgslBuilder {
     return this;
   }
 
-  /** `header {`, the body one level deeper, then `}`. */
+  /** `header {`, the body one level deeper, then `}`; an empty header makes a bare compound statement (a scope). */
   block(header: string, body: () => void): this {
-    this.line(`${header} {`);
+    this.line(header === "" ? "{" : `${header} {`);
     this.depth++;
     try {
       body();

@@ -90,4 +90,4 @@ export function defineOp<A extends Attrs>(def: OpDef<A>): OpDef<A> {
 }
 
 /** A run-time failure of a reference op on bad data (a label outside the classes); reported as one line. */
-export class ExecutionError extends Error {}
+export { ExecutionError } from "../../runtime/errors.js";

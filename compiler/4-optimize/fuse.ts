@@ -1,0 +1,241 @@
+// Kernel grouping for the WGSL backend: a partition of a graph's computed nodes into groups, each emitted as one
+// kernel. A group is a tree (or DAG) of elementwise and broadcasting ops computed per element of its root, optionally
+// on top of one kernel op (its anchor) whose output stores the others follow as an epilogue. The pass reads only each
+// op's fusion kind and the kind of its emitter, never op names; which kernel ops accept an epilogue is asked of the
+// code generator (`epilogueHost`), since only it knows whether an emitter writes through the store hook.
+import type { ConcreteType } from "../ir/define-op.js";
+import type { Graph, IRNode, NodeId } from "../ir/graph.js";
+import { getOp } from "../ir/registry.js";
+
+export interface FusionGroup {
+  /** Members in topological order; the last is the root, whose shape is the group's iteration space. */
+  nodes: NodeId[];
+  /** The member with a kernel emitter whose stores the other members follow, if any (then not elementwise). */
+  anchor?: NodeId;
+  /** Members whose values leave the group (read by another group, or kept), root included, in topological order. */
+  outputs: NodeId[];
+  /** Nodes outside the group its members read, in order of first use; literals excluded. */
+  inputs: NodeId[];
+  /** The root's concrete shape: every member broadcasts onto it, every output has its element count. */
+  shape: readonly number[];
+}
+
+export interface FuseOptions {
+  /** Nodes read by something other than the program's kernels: outputs, loss, gradients, updates, the caller's reads. */
+  keep: ReadonlySet<NodeId>;
+  /** Nodes that have a value before any kernel runs (bound sources, constants folded on the host): never members. */
+  precomputed(node: NodeId): boolean;
+  /** Precomputed scalars the kernels write as literals: read by no binding. */
+  literal(node: NodeId): boolean;
+  /** The adapter's maxStorageBuffersPerShaderStage: a group needing more is not grown. */
+  maxBindings: number;
+  /** Updates that also bind the value they replace and the status words (update node -> current value's node). */
+  guards?: ReadonlyMap<NodeId, NodeId>;
+  /**
+   * For a kernel-emitter node: undefined when its kernel cannot take an epilogue, else the bindings that kernel needs
+   * besides its output (one per input, random bits, the status word). Absent: no epilogue fusion.
+   */
+  epilogueHost?(node: IRNode): number | undefined;
+}
+
+const countOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Ops whose WGSL is a scalar expression of their inputs' elements at broadcast positions. */
+export function isPerElement(node: IRNode): boolean {
+  const def = getOp(node.op);
+  return def.wgsl.kind === "expression" && (def.fusion === "elementwise" || def.fusion === "broadcast");
+}
+
+/** Binary max-heap of node ids: producers are visited after every consumer with a larger id. */
+class MaxHeap {
+  private readonly items: number[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  push(x: number): void {
+    const a = this.items;
+    a.push(x);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p]! >= a[i]!) break;
+      [a[p], a[i]] = [a[i]!, a[p]!];
+      i = p;
+    }
+  }
+  pop(): number {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l]! > a[m]!) m = l;
+        if (r < a.length && a[r]! > a[m]!) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+/**
+ * Groups the computed nodes (those not precomputed) and returns the groups in an order that respects every
+ * dependency between them. Unfusable nodes are groups of one.
+ */
+export function fuseGraph(graph: Graph, types: readonly ConcreteType[], options: FuseOptions): FusionGroup[] {
+  const nodes = graph.nodes;
+  const consumers: NodeId[][] = nodes.map(() => []);
+  for (const n of nodes) for (const i of new Set(n.inputs)) consumers[i]!.push(n.id);
+  /** Group index of each node, -1 until assigned (precomputed nodes stay -1). */
+  const groupOf = new Int32Array(nodes.length).fill(-1);
+  const members: NodeId[][] = [];
+  const anchors: (NodeId | undefined)[] = [];
+  const count = types.map((t) => countOf(t.shape));
+
+  /**
+   * Whether a node outside group `g` reaches a member of `g` from any of `starts` through other groups: merging a
+   * producer whose other consumers do so would make the groups' dependencies cyclic. Unassigned nodes count as
+   * groups of their own (they are checked again when they join one).
+   */
+  const reachesGroup = (starts: readonly NodeId[], g: number): boolean => {
+    const seenGroups = new Set<number>();
+    const seenNodes = new Set<NodeId>();
+    const stack: NodeId[] = [];
+    const visit = (n: NodeId) => {
+      const h = groupOf[n]!;
+      if (h === -1) {
+        if (!seenNodes.has(n)) {
+          seenNodes.add(n);
+          stack.push(n);
+        }
+      } else if (!seenGroups.has(h)) {
+        seenGroups.add(h);
+        for (const m of members[h]!) stack.push(m);
+      }
+    };
+    for (const s of starts) visit(s);
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      for (const c of consumers[n]!) {
+        if (groupOf[c] === g) return true;
+        visit(c);
+      }
+    }
+    return false;
+  };
+
+  const isMember = (n: NodeId, g: number) => groupOf[n] === g;
+  const leaves = (n: NodeId, g: number) => options.keep.has(n) || consumers[n]!.some((c) => !isMember(c, g));
+
+  /** Bindings of group `g` if `extra` joined it (as its anchor when `anchorBindings` is given). */
+  const bindingsWith = (g: number, extra: NodeId, anchorBindings?: number): number => {
+    const root = members[g]![members[g]!.length - 1]!;
+    const all = [...members[g]!, extra];
+    const inGroup = new Set(all);
+    const anchor = anchorBindings !== undefined ? extra : anchors[g];
+    const anchorInputs = new Set(anchor !== undefined ? nodes[anchor]!.inputs : []);
+    const external = new Set<NodeId>();
+    let outputs = 0;
+    let status = 0;
+    for (const m of all) {
+      if (m !== anchor) for (const i of nodes[m]!.inputs) if (!inGroup.has(i) && !anchorInputs.has(i) && !options.literal(i)) external.add(i);
+      const current = options.guards?.get(m);
+      if (current !== undefined) {
+        if (!anchorInputs.has(current)) external.add(current);
+        status = 1;
+      }
+      if (m === root || options.keep.has(m) || consumers[m]!.some((c) => !inGroup.has(c))) outputs++;
+    }
+    // The anchor's own count may include the status words already: counting them twice only stops growth early.
+    const own = anchor === undefined ? 0 : anchorBindings ?? options.epilogueHost!(nodes[anchor]!)!;
+    return own + external.size + outputs + status;
+  };
+
+  for (let r = nodes.length - 1; r >= 0; r--) {
+    if (groupOf[r] !== -1 || options.precomputed(r)) continue;
+    const g = members.length;
+    members.push([r]);
+    anchors.push(undefined);
+    groupOf[r] = g;
+    const root = nodes[r]!;
+    if (!isPerElement(root)) continue;
+    const size = count[r]!;
+    const heap = new MaxHeap();
+    const queued = new Set<NodeId>();
+    const enqueue = (n: IRNode) => {
+      for (const i of n.inputs) if (!queued.has(i)) {
+        queued.add(i);
+        heap.push(i);
+      }
+    };
+    enqueue(root);
+    while (heap.size > 0) {
+      // Every consumer of p inside the group has a larger id and has joined already, so `leaves` is final here.
+      const p = heap.pop();
+      if (groupOf[p] !== -1 || options.precomputed(p)) continue;
+      const node = nodes[p]!;
+      let anchorBindings: number | undefined;
+      if (!isPerElement(node)) {
+        if (anchors[g] !== undefined || count[p] !== size || !options.epilogueHost) continue;
+        anchorBindings = options.epilogueHost(node);
+        if (anchorBindings === undefined) continue;
+      }
+      const outside = consumers[p]!.filter((c) => !isMember(c, g));
+      // A smaller value needed elsewhere is computed once by a group of its own, not once per element here.
+      if ((outside.length > 0 || options.keep.has(p)) && count[p] !== size) continue;
+      if (outside.length > 0 && reachesGroup(outside, g)) continue;
+      if (bindingsWith(g, p, anchorBindings) > options.maxBindings) continue;
+      members[g]!.unshift(p);
+      groupOf[p] = g;
+      if (anchorBindings !== undefined) anchors[g] = p;
+      else enqueue(node);
+    }
+    members[g]!.sort((a, b) => a - b);
+  }
+
+  const groups: FusionGroup[] = members.map((ms, g) => {
+    const inGroup = new Set(ms);
+    const inputs: NodeId[] = [];
+    const seen = new Set<NodeId>();
+    for (const m of ms)
+      for (const i of nodes[m]!.inputs)
+        if (!inGroup.has(i) && !seen.has(i) && !options.literal(i)) {
+          seen.add(i);
+          inputs.push(i);
+        }
+    const root = ms[ms.length - 1]!;
+    const outputs = ms.filter((m) => m === root || leaves(m, g));
+    const group: FusionGroup = { nodes: ms, outputs, inputs, shape: types[root]!.shape };
+    const anchor = anchors[g];
+    if (anchor !== undefined) group.anchor = anchor;
+    return group;
+  });
+  return scheduleGroups(groups, groupOf);
+}
+
+/** Groups in dependency order (Kahn's algorithm), ties broken by the smallest root id: close to the graph's order. */
+function scheduleGroups(groups: FusionGroup[], groupOf: Int32Array): FusionGroup[] {
+  const preds = groups.map((grp, g) => new Set(grp.inputs.map((i) => groupOf[i]!).filter((h) => h !== -1 && h !== g)));
+  const succs: number[][] = groups.map(() => []);
+  preds.forEach((ps, g) => ps.forEach((p) => succs[p]!.push(g)));
+  const waiting = preds.map((ps) => ps.size);
+  const rootOf = (g: number) => groups[g]!.nodes[groups[g]!.nodes.length - 1]!;
+  const ready = groups.map((_, g) => g).filter((g) => waiting[g] === 0);
+  const order: FusionGroup[] = [];
+  while (ready.length > 0) {
+    let best = 0;
+    for (let i = 1; i < ready.length; i++) if (rootOf(ready[i]!) < rootOf(ready[best]!)) best = i;
+    const g = ready.splice(best, 1)[0]!;
+    order.push(groups[g]!);
+    for (const s of succs[g]!) if (--waiting[s]! === 0) ready.push(s);
+  }
+  if (order.length !== groups.length) throw new Error("internal: kernel groups depend on each other in a cycle");
+  return order;
+}
