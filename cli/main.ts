@@ -7,6 +7,7 @@ import { compile } from "../compiler/index.js";
 import { printGraph } from "../compiler/ir/print.js";
 import { renderGraph, type GraphFormat } from "../compiler/ir/render.js";
 import type { SourceFile } from "../compiler/diagnostics/span.js";
+import { compileCommand } from "./compile-command.js";
 import { UsageError, type CliIO } from "./io.js";
 import { checkReport, checkToJson, diagnosticsText } from "./render.js";
 import {
@@ -31,6 +32,8 @@ commands:
                       the initial parameters, as training would start from them
   grad FILE --weights W --data SOURCE [--batch B] -o G.safetensors
                       loss and gradients on the first B training rows (no shuffling, no dropout)
+  compile FILE --batch N -o DIR [--lr X] [--no-fuse] [--json]
+                      WGSL kernels and a manifest.json for batch N, loadable without the compiler
 
 exit status: 0 ok, 1 errors in the program, 2 bad usage`;
 
@@ -70,6 +73,8 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     case "init":
     case "grad":
       return executeCommand(command, rest, io);
+    case "compile":
+      return compileFileCommand(rest, io);
     case "help":
     case "--help":
     case "-h":
@@ -79,7 +84,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       io.stderr(USAGE + "\n");
       return 2;
     default:
-      throw new UsageError(`unknown command '${command}' (commands: check, fmt, graph, train, run, init, grad; see dlg --help)`);
+      throw new UsageError(`unknown command '${command}' (commands: check, fmt, graph, train, run, init, grad, compile; see dlg --help)`);
   }
 }
 
@@ -172,6 +177,31 @@ function graphCommand(args: readonly string[], io: CliIO): number {
   if (!result.ok || !result.check) return 1;
   io.stdout(renderGraph(result.check.graph, result.check.model ?? "model", format as GraphFormat));
   return 0;
+}
+
+async function compileFileCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const { file, values } = parseCommandArgs("compile", args, {
+    ...modelOptions,
+    batch: { type: "string" },
+    output: { type: "string", short: "o" },
+    lr: { type: "string" },
+    "no-fuse": { type: "boolean" },
+    json: { type: "boolean" },
+  });
+  if (values.batch === undefined) throw new UsageError("compile: missing --batch N (programs are specialized for one batch size)");
+  if (values.output === undefined) throw new UsageError("compile: missing -o DIR");
+  const batch = positiveInt("batch", values.batch, 1);
+  const lr = positiveNumber("lr", values.lr);
+  const source = readSource(file);
+  const options = { overrides: overridesFrom(values.set), ...(values.model !== undefined ? { model: values.model } : {}) };
+  const result = compile(source.text, source.path, options);
+  io.stderr(diagnosticsText(result, source, io.color));
+  if (!result.ok || !result.check) return 1;
+  const graph = result.check.graph;
+  const optimizer = lr !== undefined && graph.optimizer ? { ...graph.optimizer, args: { ...graph.optimizer.args, lr } } : undefined;
+  return compileCommand(graph, result.check.model ?? "model", {
+    batch, out: values.output, fuse: !values["no-fuse"], json: values.json ?? false, ...(optimizer ? { optimizer } : {}),
+  }, io);
 }
 
 const executeOptions = {

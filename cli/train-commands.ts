@@ -2,7 +2,9 @@
 import cliProgress from "cli-progress";
 import type { Graph } from "../compiler/ir/graph.js";
 import { ExecutionError } from "../compiler/ir/define-op.js";
+import { CodegenError } from "../compiler/5-codegen-wgsl/limits.js";
 import { CheckpointError, checkTensorsMatch } from "../runtime/checkpoint.js";
+import { ManifestError } from "../runtime/manifest.js";
 import { CpuSession, initialParams } from "../runtime/cpu-session.js";
 import { GpuDeviceError, GpuUnavailableError } from "../runtime/device.js";
 import { GpuSession } from "../runtime/gpu-session.js";
@@ -16,7 +18,7 @@ import { UsageError, type CliIO } from "./io.js";
 /** Failures of data, checkpoints or numbers: one line, exit 1 (the program was fine, its inputs were not). */
 export function runtimeFailure(e: unknown): string | undefined {
   if (e instanceof DataError || e instanceof CheckpointError || e instanceof TrainingError || e instanceof ExecutionError) return e.message;
-  if (e instanceof GpuUnavailableError || e instanceof GpuDeviceError) return e.message;
+  if (e instanceof GpuUnavailableError || e instanceof GpuDeviceError || e instanceof CodegenError || e instanceof ManifestError) return e.message;
   return undefined;
 }
 

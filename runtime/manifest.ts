@@ -144,7 +144,7 @@ export function checkProgramManifest(p: unknown, where: string): ProgramManifest
   (p["kernels"] as unknown[]).forEach((k, i) => {
     const at = `${where}.kernels[${i}]`;
     if (!isObject(k)) fail(at, "is not an object");
-    if (typeof k["wgsl"] !== "string") fail(at, "has no WGSL");
+    if (typeof k["wgsl"] !== "string") fail(at, typeof k["file"] === "string" ? `names ${k["file"]}, which was not loaded` : "has no WGSL");
     if (typeof k["entryPoint"] !== "string") fail(at, "has no entry point");
     const d = k["dispatch"];
     if (!Array.isArray(d) || d.length !== 3 || !d.every(natural)) fail(at, "has no dispatch size [x, y, z]");

@@ -1,0 +1,104 @@
+// `dlg compile FILE --batch N -o DIR`: a model's forward program and training step as WGSL files and a manifest.json
+// that the runtime loads without the compiler (runtime/compiled-model.ts), and a report of what a step costs.
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { compileModel } from "../compiler/5-codegen-wgsl/compile-model.js";
+import type { Graph, Optimizer } from "../compiler/ir/graph.js";
+import type { ModelManifest, ProgramManifest } from "../runtime/manifest.js";
+import { MANIFEST_FILE } from "../runtime/node/compiled-dir.js";
+import type { CliIO } from "./io.js";
+
+export interface CompileFlags {
+  batch: number;
+  out: string;
+  fuse: boolean;
+  json: boolean;
+  optimizer?: Optimizer;
+}
+
+export interface ProgramReport {
+  kernels: number;
+  dispatches: number;
+  peakBytes: number;
+  unplannedBytes: number;
+}
+
+export interface CompileReport {
+  model: string;
+  batch: number;
+  dir: string;
+  forward: ProgramReport;
+  train: ProgramReport | null;
+  paramBytes: number;
+  wgslFiles: number;
+}
+
+function reportOf(p: ProgramManifest): ProgramReport {
+  return { kernels: p.kernels.length, dispatches: p.kernels.length, peakBytes: p.peakBytes, unplannedBytes: p.unplannedBytes };
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+
+/** `007-fused-matmul-add-relu.wgsl`: numbered by first use, named after the kernel's title comment. */
+function fileName(index: number, wgsl: string): string {
+  const title = /^\/\/ (.*?)(?: ->|$)/m.exec(wgsl)?.[1] ?? "kernel";
+  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60) || "kernel";
+  return `${String(index).padStart(3, "0")}-${slug}.wgsl`;
+}
+
+/** Moves each kernel's WGSL into a file of its own (one per distinct text) and returns the files to write. */
+function splitKernels(manifest: ModelManifest): Map<string, string> {
+  const files = new Map<string, string>();
+  const fileOf = new Map<string, string>();
+  for (const program of [manifest.programs.forward, manifest.programs.train]) {
+    for (const k of program?.kernels ?? []) {
+      const wgsl = k.wgsl!;
+      let file = fileOf.get(wgsl);
+      if (!file) {
+        file = `kernels/${fileName(fileOf.size, wgsl)}`;
+        fileOf.set(wgsl, file);
+        files.set(file, wgsl);
+      }
+      delete k.wgsl;
+      k.file = file;
+    }
+  }
+  return files;
+}
+
+export async function compileCommand(graph: Graph, model: string, flags: CompileFlags, io: CliIO): Promise<number> {
+  const manifest = compileModel(graph, model, {
+    batch: flags.batch,
+    fuse: flags.fuse,
+    ...(flags.optimizer ? { optimizer: flags.optimizer } : {}),
+  });
+  const report: CompileReport = {
+    model,
+    batch: flags.batch,
+    dir: flags.out,
+    forward: reportOf(manifest.programs.forward),
+    train: manifest.programs.train ? reportOf(manifest.programs.train) : null,
+    paramBytes: manifest.params.reduce((s, p) => s + 4 * p.shape.reduce((a, b) => a * b, 1), 0),
+    wgslFiles: 0,
+  };
+  const files = splitKernels(manifest);
+  report.wgslFiles = files.size;
+  await mkdir(join(flags.out, "kernels"), { recursive: true });
+  await Promise.all([...files].map(([file, text]) => writeFile(join(flags.out, file), text)));
+  // The manifest last and by rename: a directory with a manifest.json has every file it names.
+  const temp = join(flags.out, `${MANIFEST_FILE}.${process.pid}.tmp`);
+  await writeFile(temp, JSON.stringify(manifest, null, 1) + "\n");
+  await rename(temp, join(flags.out, MANIFEST_FILE));
+
+  if (flags.json) {
+    io.stdout(JSON.stringify(report) + "\n");
+    return 0;
+  }
+  const line = (name: string, p: ProgramReport, per: string) =>
+    `  ${name}: ${p.kernels} kernels, ${p.dispatches} dispatches ${per}, peak memory ${mib(p.peakBytes)} (${mib(p.unplannedBytes)} without buffer sharing)\n`;
+  io.stdout(`compiled ${model} for batch ${flags.batch} into ${flags.out}\n`);
+  io.stdout(line("forward", report.forward, "per run"));
+  if (report.train) io.stdout(line("training step", report.train, "per step"));
+  io.stdout(`  parameters: ${mib(report.paramBytes)}; ${files.size} WGSL files and ${MANIFEST_FILE}\n`);
+  return 0;
+}
