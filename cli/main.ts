@@ -23,15 +23,16 @@ commands:
                       print FILE in canonical form (--write rewrites it, --check exits 1 if it differs)
   graph FILE [--model NAME] [--set k=v]... [--format dot|mermaid]
                       the forward graph of primitive ops
-  train FILE --data SOURCE [--epochs E] [--batch B] [--lr X] [--seed S] [--backend cpu|webgpu] [--adapter A]
+  train FILE --data SOURCE [--epochs E] [--batch B] [--lr X] [--seed S] [--backend auto|webgpu|cpu] [--adapter A]
              [--save F] [--resume F] [--holdout P | --test-data F] [--json]
-                      train; SOURCE is mnist, iris, a .safetensors or a .csv file
-  run FILE --weights F --data SOURCE [--batch B] [--json]
+                      train; SOURCE is mnist, iris, a .safetensors or a .csv file; auto (the default) uses the
+                      WebGPU adapter when there is one, else the CPU reference with a warning
+  run FILE --weights F --data SOURCE [--batch B] [--backend auto|webgpu|cpu] [--json]
                       evaluate saved weights on the held-out split
   init FILE [--seed S] -o W.safetensors
                       the initial parameters, as training would start from them
-  grad FILE --weights W --data SOURCE [--batch B] -o G.safetensors
-                      loss and gradients on the first B training rows (no shuffling, no dropout)
+  grad FILE --weights W --data SOURCE [--batch B] [--backend cpu|webgpu|auto] -o G.safetensors
+                      loss and gradients on the first B training rows (no shuffling, no dropout; CPU by default)
   compile FILE --batch N -o DIR [--lr X] [--no-fuse] [--json]
                       WGSL kernels and a manifest.json for batch N, loadable without the compiler
 
@@ -243,7 +244,8 @@ async function executeCommand(command: string, args: readonly string[], io: CliI
   if (values.holdout !== undefined && values["test-data"] !== undefined) throw new UsageError(`${command}: --holdout and --test-data exclude each other`);
   const holdout = values.holdout === undefined ? undefined : Number(values.holdout);
   if (holdout !== undefined && !(holdout > 0 && holdout < 1)) throw new UsageError(`--holdout expects a fraction between 0 and 1, got '${values.holdout}'`);
-  const backend = { backend: requireBackend(values.backend), adapter: requireAdapter(values.adapter) };
+  // Training and inference default to the GPU when there is one; gradients, for checking a model, to the reference.
+  const backend = { backend: requireBackend(values.backend, command === "grad" ? "cpu" : "auto"), adapter: requireAdapter(values.adapter) };
   // Validate every flag before the (possibly slow) compile and data load.
   const batch = positiveInt("batch", values.batch, command === "grad" ? 32 : 64);
   const epochs = positiveInt("epochs", values.epochs, 10);

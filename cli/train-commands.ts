@@ -6,7 +6,7 @@ import { CodegenError } from "../compiler/5-codegen-wgsl/limits.js";
 import { CheckpointError, checkTensorsMatch } from "../runtime/checkpoint.js";
 import { ManifestError } from "../runtime/manifest.js";
 import { CpuSession, initialParams } from "../runtime/cpu-session.js";
-import { GpuDeviceError, GpuUnavailableError } from "../runtime/device.js";
+import { GpuDeviceError, GpuUnavailableError, type GpuContext } from "../runtime/device.js";
 import { GpuSession } from "../runtime/gpu-session.js";
 import { nodeDevice, parseAdapterChoice } from "../runtime/node/webgpu-node.js";
 import { bindInputs, DataError, loadDataset, type ModelInput } from "../runtime/data/index.js";
@@ -43,11 +43,13 @@ export function positiveNumber(flag: string, text: string | undefined): number |
   return n;
 }
 
-export type Backend = "cpu" | "webgpu";
+/** `auto`: the WebGPU adapter when there is one, else the CPU reference with a warning. */
+export type Backend = "cpu" | "webgpu" | "auto";
 
-export function requireBackend(text: string | undefined): Backend {
-  if (text === undefined || text === "cpu" || text === "webgpu") return text ?? "cpu";
-  throw new UsageError(`--backend must be cpu or webgpu, got '${text}'`);
+export function requireBackend(text: string | undefined, fallback: Backend): Backend {
+  if (text === undefined) return fallback;
+  if (text === "cpu" || text === "webgpu" || text === "auto") return text;
+  throw new UsageError(`--backend must be auto, webgpu or cpu, got '${text}'`);
 }
 
 export function requireAdapter(text: string | undefined): "auto" | "vulkan" | "gles" {
@@ -66,7 +68,15 @@ export interface BackendFlags {
 /** A session on the chosen backend; the GPU one says which adapter it got. */
 async function openSession(graph: Graph, flags: BackendFlags, options: ConstructorParameters<typeof CpuSession>[1], io: CliIO, quiet: boolean): Promise<Session> {
   if (flags.backend === "cpu") return new CpuSession(graph, options);
-  const gpu = await nodeDevice(flags.adapter);
+  let gpu: GpuContext;
+  try {
+    gpu = await nodeDevice(flags.adapter);
+  } catch (e) {
+    if (flags.backend !== "auto" || !(e instanceof GpuUnavailableError)) throw e;
+    // One line, even under --json (which writes to stdout): the user learns why it is slow and how to fix it.
+    io.stderr(`dlg: warning: using the CPU reference backend: ${e.message}\n`);
+    return new CpuSession(graph, options);
+  }
   if (!quiet) io.stderr(`adapter: ${gpu.adapter}\n`);
   return new GpuSession(graph, { ...options, gpu });
 }
@@ -153,7 +163,7 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
   const session = await openSession(graph, flags, { seed: flags.seed, optimizer }, io, flags.json);
   if (flags.resume) await loadWeights(session, flags.resume, true);
   const rows = Object.values(data.train)[0]?.shape[0] ?? 0;
-  if (!flags.json) io.stderr(`training ${modelName} on ${rows} rows (${flags.data}), backend ${flags.backend}, batch ${flags.batch}, ${optimizer.name}(lr ${optimizer.args["lr"]})\n`);
+  if (!flags.json) io.stderr(`training ${modelName} on ${rows} rows (${flags.data}), backend ${session.backend}, batch ${flags.batch}, ${optimizer.name}(lr ${optimizer.args["lr"]})\n`);
   const adapter = adapterOf(session);
   const bar = flags.progress && !flags.json
     ? new cliProgress.SingleBar({ format: "epoch {epoch} [{bar}] {value}/{total} steps  loss {loss}  {eta_formatted} left", hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
@@ -201,7 +211,7 @@ export async function runCommand(graph: Graph, modelName: string, flags: RunFlag
   const rows = Object.values(data.test)[0]?.shape[0] ?? 0;
   const result = await evaluate(session, data.test, flags.batch);
   const adapter = adapterOf(session);
-  if (flags.json) io.stdout(JSON.stringify({ model: modelName, rows, loss: graph.loss !== undefined ? result.loss : null, accuracy: result.accuracy, backend: flags.backend, ...(adapter ? { adapter } : {}) }) + "\n");
+  if (flags.json) io.stdout(JSON.stringify({ model: modelName, rows, loss: graph.loss !== undefined ? result.loss : null, accuracy: result.accuracy, backend: session.backend, ...(adapter ? { adapter } : {}) }) + "\n");
   else {
     const parts = [`${rows} held-out rows`];
     if (graph.loss !== undefined) parts.push(`loss ${result.loss.toFixed(4)}`);

@@ -101,7 +101,7 @@ describe.skipIf(TORCH === undefined)(`PyTorch parity (torch ${TORCH ?? "not avai
         const dataFlags = ["--data", at("train.safetensors"), "--test-data", at("test.safetensors")];
         await dlg(["init", file, ...sets, "--seed", String(c.seed), "-o", at("w.safetensors")]);
         await dlg(["grad", file, ...sets, "--weights", at("w.safetensors"), ...dataFlags, "--batch", String(BATCH), "-o", at("g.safetensors")]);
-        const run = (await dlg(["run", file, ...sets, "--weights", at("w.safetensors"), ...dataFlags, "--json"])).trim();
+        const run = (await dlg(["run", file, ...sets, "--weights", at("w.safetensors"), ...dataFlags, "--backend", "cpu", "--json"])).trim();
         const parity = python([
           join(SCRIPTS, "parity.py"), c.name, at("w.safetensors"), at("train.safetensors"), at("g.safetensors"), String(BATCH), hp,
           "--test-data", at("test.safetensors"), "--run-json", run,

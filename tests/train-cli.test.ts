@@ -10,7 +10,7 @@ const iris = "dsl-examples/iris-mlp.dlg";
 
 describe("dlg train on the CPU", () => {
   it("learns iris, printing one JSON object per epoch with the held-out accuracy", async () => {
-    const r = await runCli(["train", iris, "--data", "iris", "--epochs", "40", "--batch", "16", "--seed", "3", "--json"]);
+    const r = await runCli(["train", iris, "--data", "iris", "--backend", "cpu", "--epochs", "40", "--batch", "16", "--seed", "3", "--json"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
@@ -25,7 +25,7 @@ describe("dlg train on the CPU", () => {
   });
 
   it("is reproducible: the same seed gives the same losses, another seed different ones", async () => {
-    const run = async (seed: string) => (await runCli(["train", iris, "--data", "iris", "--epochs", "2", "--seed", seed, "--json"])).stdout
+    const run = async (seed: string) => (await runCli(["train", iris, "--data", "iris", "--backend", "cpu", "--epochs", "2", "--seed", seed, "--json"])).stdout
       .trim().split("\n").map((l) => JSON.parse(l).loss);
     const a = await run("5");
     expect(await run("5")).toEqual(a);
@@ -34,14 +34,14 @@ describe("dlg train on the CPU", () => {
 
   it("saves parameters and optimizer state, and --resume continues from them", async () => {
     const ckpt = join(dir, "iris.safetensors");
-    expect((await runCli(["train", iris, "--data", "iris", "--epochs", "1", "--batch", "30", "--save", ckpt])).code).toBe(0);
+    expect((await runCli(["train", iris, "--data", "iris", "--backend", "cpu", "--epochs", "1", "--batch", "30", "--save", ckpt])).code).toBe(0);
     const first = await readCheckpoint(ckpt);
     expect([...first.tensors.keys()]).toEqual(expect.arrayContaining(["hidden.weight", "hidden.bias", "logits.weight", "logits.bias", "hidden.weight.exp_avg", "optimizer.step"]));
     expect(first.tensors.get("optimizer.step")!.data[0]).toBe(4); // 120 rows in batches of 30
-    expect((await runCli(["train", iris, "--data", "iris", "--epochs", "1", "--batch", "30", "--resume", ckpt, "--save", ckpt])).code).toBe(0);
+    expect((await runCli(["train", iris, "--data", "iris", "--backend", "cpu", "--epochs", "1", "--batch", "30", "--resume", ckpt, "--save", ckpt])).code).toBe(0);
     const second = await readCheckpoint(ckpt);
     expect(second.tensors.get("optimizer.step")!.data[0]).toBe(8);
-    const run = await runCli(["run", iris, "--weights", ckpt, "--data", "iris", "--json"]);
+    const run = await runCli(["run", iris, "--weights", ckpt, "--data", "iris", "--backend", "cpu", "--json"]);
     expect(JSON.parse(run.stdout)).toMatchObject({ model: "IrisMLP", rows: 30, backend: "cpu" });
   });
 
@@ -49,7 +49,7 @@ describe("dlg train on the CPU", () => {
     const sgd = join(dir, "sgd.dlg");
     const { writeFileSync } = await import("node:fs");
     writeFileSync(sgd, readFileSync(iris, "utf8").replace("adam(lr: 0.02)", "sgd(lr: 0.1, momentum: 0.9)").replace("-> tanh", "-> relu"));
-    const r = await runCli(["train", sgd, "--data", "iris", "--epochs", "3", "--lr", "1e30", "--json"]);
+    const r = await runCli(["train", sgd, "--data", "iris", "--backend", "cpu", "--epochs", "3", "--lr", "1e30", "--json"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^dlg: the loss became (NaN|Infinity|-Infinity) at epoch \d+, step \d+ of \d+; training stopped/);
   });
@@ -57,13 +57,13 @@ describe("dlg train on the CPU", () => {
   it("refuses a checkpoint made for another model, listing what differs", async () => {
     const other = join(dir, "other.safetensors");
     expect((await runCli(["init", "dsl-examples/mnist-mlp.dlg", "-o", other])).code).toBe(0);
-    const r = await runCli(["run", iris, "--weights", other, "--data", "iris"]);
+    const r = await runCli(["run", iris, "--weights", other, "--data", "iris", "--backend", "cpu"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("does not fit this model: missing tensor `hidden.weight`");
   });
 
   it("names what the dataset provides when an input has no field", async () => {
-    const r = await runCli(["train", "dsl-examples/mnist-mlp.dlg", "--data", "iris"]);
+    const r = await runCli(["train", "dsl-examples/mnist-mlp.dlg", "--data", "iris", "--backend", "cpu"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("dlg: model input `image` has no field in dataset iris (it provides features: f32[N, 4], label: i32[N])\n");
   });
@@ -74,7 +74,7 @@ describe("dlg train on the CPU", () => {
     const bytes = readFileSync(bad);
     const { writeFileSync } = await import("node:fs");
     writeFileSync(bad, bytes.subarray(0, bytes.length - 7));
-    const r = await runCli(["run", iris, "--weights", bad, "--data", "iris"]);
+    const r = await runCli(["run", iris, "--weights", bad, "--data", "iris", "--backend", "cpu"]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/^dlg: .*bad\.safetensors/);
@@ -82,12 +82,12 @@ describe("dlg train on the CPU", () => {
 
   it("rejects bad flags before doing any work", async () => {
     for (const argv of [
-      ["train", iris, "--data", "iris", "--epochs", "0"],
-      ["train", iris, "--data", "iris", "--lr", "-1"],
+      ["train", iris, "--data", "iris", "--backend", "cpu", "--epochs", "0"],
+      ["train", iris, "--data", "iris", "--backend", "cpu", "--lr", "-1"],
       ["train", iris, "--data", "iris", "--backend", "tpu"],
-      ["train", iris, "--data", "iris", "--adapter", "x"],
+      ["train", iris, "--data", "iris", "--backend", "cpu", "--adapter", "x"],
       ["train", iris],
-      ["run", iris, "--data", "iris"],
+      ["run", iris, "--data", "iris", "--backend", "cpu"],
       ["init", iris],
       ["init", iris, "-o", "x.safetensors", "--data", "iris"],
     ]) {

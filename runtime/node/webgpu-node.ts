@@ -43,6 +43,8 @@ function instance(create: Create, backend: "default" | "vulkan" | "gles"): GPU {
 
 /** A device for `choice`; "auto" tries Dawn's default backend (Vulkan on Linux), then OpenGL ES. */
 export async function nodeDevice(choice: AdapterChoice = "auto"): Promise<GpuContext> {
+  // A switch like CUDA_VISIBLE_DEVICES="": run on the CPU (with --backend auto) whatever the machine has.
+  if (process.env["DLG_WEBGPU"] === "off") throw new GpuUnavailableError("WebGPU is turned off (DLG_WEBGPU=off)");
   const create = await loadCreate();
   const requests: AdapterRequest[] = [];
   const request = (backend: string, kind: "default" | "vulkan" | "gles", options?: GPURequestAdapterOptions) => {
