@@ -181,6 +181,11 @@ export function fuseGraph(graph: Graph, types: readonly ConcreteType[], options:
       const p = heap.pop();
       if (groupOf[p] !== -1 || options.precomputed(p)) continue;
       const node = nodes[p]!;
+      // The anchor's kernel reads its inputs from memory before any member's expression runs. Only a direct input can
+      // be an earlier member: producers join after the anchor (ids fall), and a longer path leaves the group (see
+      // reachesGroup).
+      const anchor = anchors[g];
+      if (anchor !== undefined && nodes[anchor]!.inputs.includes(p)) continue;
       let anchorBindings: number | undefined;
       if (!isPerElement(node)) {
         if (anchors[g] !== undefined || count[p] !== size || !options.epilogueHost) continue;
