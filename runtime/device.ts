@@ -46,6 +46,12 @@ export function describeAdapter(info: GPUAdapterInfo, backend: string, extra: re
   return `${who}${what} [${[backend, ...extra, ...fallback].join(", ")}]`;
 }
 
+/** Adapters that run shaders on the CPU: Mesa's llvmpipe (lavapipe), SwiftShader, or any the browser calls a fallback. */
+export function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
+  if ((info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter) return true;
+  return /llvmpipe|lavapipe|swiftshader|softpipe/i.test([info.vendor, info.architecture, info.device, info.description].join(" "));
+}
+
 class Context implements GpuContext {
   private lost: string | undefined;
 
@@ -93,7 +99,10 @@ export async function openDevice(requests: readonly AdapterRequest[], hint: stri
       continue;
     }
     const extra = r.options?.featureLevel === "compatibility" ? ["compatibility"] : [];
-    return new Context(device, describeAdapter(adapter.info, r.backend, extra), r.backend, limitsOf(device.limits));
+    return new Context(device, describeAdapter(adapter.info, r.backend, extra), r.backend, {
+      ...limitsOf(device.limits),
+      workgroupTiling: !isSoftwareAdapter(adapter.info),
+    });
   }
   throw new GpuUnavailableError(`no WebGPU adapter found (tried ${tried.join(", ") || "nothing"}); ${hint}`);
 }

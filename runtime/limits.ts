@@ -9,6 +9,12 @@ export interface KernelLimits {
   maxComputeWorkgroupStorageSize: number;
   maxStorageBufferBindingSize: number;
   maxBufferSize: number;
+  /**
+   * Not a limit but a trait of the target: false on software adapters (lavapipe, SwiftShader), where a workgroup
+   * barrier costs more than the reuse that workgroup memory buys, so matrix kernels use register blocking alone
+   * (measured in bench/gpu-matmul-bench.ts). Absent means a hardware GPU.
+   */
+  workgroupTiling?: boolean;
 }
 
 /** The WebGPU core defaults: what every adapter supports, so code emitted for these runs anywhere. */
@@ -31,5 +37,6 @@ export function limitsOf(source: KernelLimits): KernelLimits {
     maxComputeWorkgroupStorageSize: source.maxComputeWorkgroupStorageSize,
     maxStorageBufferBindingSize: source.maxStorageBufferBindingSize,
     maxBufferSize: source.maxBufferSize,
+    ...(source.workgroupTiling === undefined ? {} : { workgroupTiling: source.workgroupTiling }),
   };
 }

@@ -132,12 +132,23 @@ export const kernelCases: Record<string, { arb: fc.Arbitrary<Case>; tol: Toleran
   reduce_mean: { arb: reduction(), tol: SUM },
   reduce_max: { arb: fc.oneof(reduction(), reduction("i32")), tol: EXACT },
   matmul: {
-    arb: fc.tuple(fc.array(small, { maxLength: 2 }), fc.boolean(), awkward, awkward, awkward, fc.boolean(), fc.boolean())
-      .filter(([batch, , m, k, p]) => count(batch) * Math.max(m * k, k * p, m * p) <= 40_000)
-      .map(([batch, onRight, m, k, p, vecA, vecB]): Case => ({
-        inputs: [{ shape: vecA ? [k] : onRight ? [m, k] : [...batch, m, k] }, { shape: vecB ? [k] : onRight ? [...batch, k, p] : [k, p] }],
-        attrs: {},
-      })),
+    arb: fc.oneof(
+      fc.tuple(fc.array(small, { maxLength: 2 }), fc.boolean(), awkward, awkward, awkward, fc.boolean(), fc.boolean())
+        .filter(([batch, , m, k, p]) => count(batch) * Math.max(m * k, k * p, m * p) <= 40_000)
+        .map(([batch, onRight, m, k, p, vecA, vecB]): Case => ({
+          inputs: [{ shape: vecA ? [k] : onRight ? [m, k] : [...batch, m, k] }, { shape: vecB ? [k] : onRight ? [...batch, k, p] : [k, p] }],
+          attrs: {},
+        })),
+      // Matrices on both sides, sized around the tiled kernel's 64 x 64 tile and 16-deep K step, batches broadcast.
+      fc.tuple(fc.array(fc.constantFrom(1, 2, 3), { maxLength: 2 }), fc.array(fc.constantFrom(1, 2, 3), { maxLength: 2 }),
+        fc.constantFrom(1, 17, 63, 64, 65, 130), fc.constantFrom(1, 15, 16, 17, 64, 65), fc.constantFrom(1, 17, 63, 64, 65, 130))
+        .filter(([ba, bb, m, k, p]) => Math.max(count(ba), count(bb)) ** 2 * Math.max(m * k, k * p, m * p) <= 40_000)
+        .map(([ba, bb, m, k, p]): Case => {
+          // Right-aligned as NumPy broadcasts: a dim of B's batch that meets a different one of A's becomes 1.
+          const bBatch = bb.map((d, i) => (ba[ba.length - bb.length + i] ?? d) === d ? d : 1);
+          return { inputs: [{ shape: [...ba, m, k] }, { shape: [...bBatch, k, p] }], attrs: {} };
+        }),
+    ),
     tol: SUM,
     runs: 24,
   },

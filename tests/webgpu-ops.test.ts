@@ -16,6 +16,7 @@ import type { GpuContext } from "../runtime/device.js";
 import { drawRandomBits, ProgramInstance, type NamedBuffers } from "../runtime/gpu-program.js";
 import { Random } from "../runtime/random.js";
 import { adapterTest, EXACT, expectClose, openTestGpu } from "./gpu-helpers.js";
+import { uniformStream } from "./helpers.js";
 import { BOUND, buildCase, kernelCases, SUM, ULP, type Case } from "./kernel-cases.js";
 
 const gpu = await openTestGpu();
@@ -126,7 +127,7 @@ describe("WebGPU kernels: every op against the CPU reference", () => {
         ["add", { inputs: [{ shape: [65, 129] }, { shape: [129] }], attrs: {} }],
         ["reduce_sum", { inputs: [{ shape: [31, 129] }], attrs: { axes: [1], keepdims: false } }],
         ["reduce_max", { inputs: [{ shape: [1290, 5] }], attrs: { axes: [1], keepdims: false } }],
-        ["matmul", { inputs: [{ shape: [3, 129, 13] }, { shape: [13, 65] }], attrs: {} }],
+        ["matmul", { inputs: [{ shape: [5, 129, 13] }, { shape: [13, 65] }], attrs: {} }],
         ["transpose", { inputs: [{ shape: [13, 64, 7] }], attrs: { perm: [2, 0, 1] } }],
       ];
       for (const [op, c] of cases) {
@@ -135,6 +136,54 @@ describe("WebGPU kernels: every op against the CPU reference", () => {
         expect(plan.kernels[0]!.dispatch[1], `${op} uses a second grid dimension`).toBeGreaterThan(1);
         const o = await runBoth(ctx, graph, out, values, false, limits);
         expectClose(o.gpu.data, o.cpu.data, op === "add" || op === "transpose" || op === "reduce_max" ? EXACT : SUM, op);
+      }
+    });
+
+    it("runs the tiled matmul past one tile, on ragged edges, batches, broadcasts and size 1, and its fallbacks", async () => {
+      const ctx = gpu.ctx!;
+      // The default tile is 64 x 64 with K staged 16 deep: sizes on, just under and just over those, primes and 1.
+      const shapes: [number[], number[]][] = [
+        [[1, 1], [1, 1]], [[1, 300], [300, 1]], [[64, 64], [64, 64]], [[128, 32], [32, 192]], [[65, 17], [17, 129]],
+        [[131, 1], [1, 67]], [[1, 70], [70, 130]], [[200, 16], [16, 3]], [[2, 63, 15], [2, 15, 65]], [[3, 1, 70, 33], [5, 33, 66]],
+        [[70], [70, 65]], [[4, 66, 70], [70]], [[2, 1, 129, 20], [1, 3, 20, 2]],
+      ];
+      // Forced on: a software adapter (lavapipe) opts out of the tiled schedule, which would leave it untested here.
+      const tiling = { ...ctx.limits, workgroupTiling: true };
+      const tiled: [string, KernelLimits, (bytes: number) => boolean] = ["tiled", tiling, (bytes) => bytes > 0];
+      const small: [string, KernelLimits, (bytes: number) => boolean] = ["tiled, 32 invocations", { ...tiling, maxComputeInvocationsPerWorkgroup: 32 }, (bytes) => bytes > 0];
+      const fallback: [string, KernelLimits, (bytes: number) => boolean] = ["without workgroup memory", { ...tiling, maxComputeWorkgroupStorageSize: 1024 }, (bytes) => bytes === 0];
+      // Each kernel costs a pipeline compile (about a second on lavapipe): the other schedules run on a few shapes.
+      for (const [i, [a, b]] of shapes.entries()) {
+        const { graph, out, values } = buildCase("matmul", { inputs: [{ shape: a }, { shape: b }], attrs: {} }, i);
+        const cpu = runCpu(graph, out, values);
+        for (const [name, limits, usesTiles] of i % 4 === 3 ? [tiled, small, fallback] : [tiled]) {
+          const what = `matmul [${a.join(", ")}] @ [${b.join(", ")}], ${name}`;
+          const plan = emitProgram(graph, new Map([...values].map(([k, v]) => [k, v.shape])), { limits, training: false, fold: false });
+          expect(usesTiles(plan.kernels[0]!.workgroupBytes), `${what}: workgroup memory ${plan.kernels[0]!.workgroupBytes} bytes`).toBe(true);
+          expectClose((await runGpu(ctx, graph, out, values, false, limits)).data, cpu.data, SUM, what);
+        }
+      }
+    }, 180_000);
+
+    it("fuses a bias add and relu into either matmul schedule's stores", async () => {
+      const ctx = gpu.ctx!;
+      const b = new IRBuilder();
+      const span = { start: 0, end: 0 };
+      const x = b.input("x", { dtype: "f32", shape: [Dim.const(70), Dim.const(33)] }, span);
+      const w = b.input("w", { dtype: "f32", shape: [Dim.const(33), Dim.const(130)] }, span);
+      const bias = b.input("bias", { dtype: "f32", shape: [Dim.const(130)] }, span);
+      const y = b.op("relu", [b.op("add", [b.op("matmul", [x, w]), bias])]);
+      b.graph.outputs.push({ name: "y", node: y.node, type: y.type });
+      const random = uniformStream(3);
+      const values = new Map<string, HostValue>([[70, 33], [33, 130], [130]].map((shape, i) =>
+        [["x", "w", "bias"][i]!, { shape, data: Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => random() * 4 - 2) }]));
+      for (const workgroupTiling of [true, false]) {
+        const limits = { ...ctx.limits, workgroupTiling };
+        const plan = emitProgram(b.graph, new Map([...values].map(([k, v]) => [k, v.shape])), { limits, training: false, fold: false });
+        expect(plan.kernels.map((k) => k.op)).toEqual(["matmul"]);
+        expect(plan.kernels[0]!.workgroupBytes > 0).toBe(workgroupTiling);
+        const gpuOut = await runGpu(ctx, b.graph, y.node, values, false, limits);
+        expectClose(gpuOut.data, runCpu(b.graph, y.node, values).data, SUM, `relu(x @ w + bias), tiling ${workgroupTiling}`);
       }
     });
 

@@ -6,6 +6,7 @@ import { matmulKernel } from "./matmul.js";
 import { requireFloat, requireRank, requireSameDtype } from "./shape-rules.js";
 import type { KernelContext } from "../5-codegen-wgsl/contract.js";
 import { emitReduction } from "../5-codegen-wgsl/reduction.js";
+import { emitTiledGemm, fitTile } from "../5-codegen-wgsl/tiled-matmul.js";
 import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
 import type { WgslBuilder } from "../5-codegen-wgsl/wgsl-builder.js";
 
@@ -20,8 +21,41 @@ function split4(w: WgslBuilder, index: string, dims: readonly number[], names: r
   w.line(`let ${names[0]} = ${index} / ${u32(d3 * d2 * d1)};`);
 }
 
-/** Direct convolution, one output element per invocation; taps in the im2col order (kh, kw, c), as the reference sums. */
+/**
+ * The forward convolution as the matrix product it is: patches [n * oh * ow, kh * kw * c] @ kernel [kh * kw * c, f],
+ * the patch matrix never materialized (each staged element of it is read from the input, zero in the padding). Where
+ * the adapter's workgroup memory cannot hold the tiles, a direct loop per output element.
+ */
 function emitConv(k: KernelContext, g: ConvGeometry): void {
+  const tile = fitTile(k);
+  if (!tile) return emitDirectConv(k, g);
+  emitTiledGemm(k, {
+    batches: 1,
+    m: g.n * g.oh * g.ow,
+    n: g.f,
+    k: g.kh * g.kw * g.c,
+    batch() {},
+    a(w, row, col) {
+      // Names stay clear of the schedule's own (e, r, c, g<i>), which share the scope.
+      w.line(`let pb = ${row} / ${u32(g.oh * g.ow)};`);
+      w.line(`let pi = (${row} / ${u32(g.ow)}) % ${u32(g.oh)};`);
+      w.line(`let pj = ${row} % ${u32(g.ow)};`);
+      w.line(`let tki = ${col} / ${u32(g.kw * g.c)};`);
+      w.line(`let tkj = (${col} / ${u32(g.c)}) % ${u32(g.kw)};`);
+      w.line(`let tc = ${col} % ${u32(g.c)};`);
+      w.line(`let py = i32(pi * ${u32(g.stride)} + tki) - ${i32c(g.padTop)};`);
+      w.line(`let px = i32(pj * ${u32(g.stride)} + tkj) - ${i32c(g.padLeft)};`);
+      w.line(`let pin = py >= 0i && py < ${i32c(g.h)} && px >= 0i && px < ${i32c(g.w)};`);
+      w.line(`let psrc = ((pb * ${u32(g.h)} + u32(clamp(py, 0i, ${i32c(g.h - 1)}))) * ${u32(g.w)} + u32(clamp(px, 0i, ${i32c(g.w - 1)}))) * ${u32(g.c)} + tc;`);
+      return `select(0.0, ${k.input(0)}[psrc], pin)`;
+    },
+    b: (_, row, col) => `${k.input(1)}[${row} * ${u32(g.f)} + ${col}]`,
+    out: (_, row, col) => `${row} * ${u32(g.f)} + ${col}`,
+  }, tile);
+}
+
+/** Direct convolution, one output element per invocation; taps in the im2col order (kh, kw, c), as the reference sums. */
+function emitDirectConv(k: KernelContext, g: ConvGeometry): void {
   k.perElement(g.n * g.oh * g.ow * g.f, (w, i) => {
     split4(w, i, [g.n, g.oh, g.ow, g.f], ["b", "oi", "oj", "f"]);
     w.line("var acc = 0.0;");
@@ -38,7 +72,7 @@ function emitConv(k: KernelContext, g: ConvGeometry): void {
         });
       });
     });
-    w.line(`${k.out}[${i}] = acc;`);
+    k.store(w, i, "acc");
   });
 }
 

@@ -6,6 +6,7 @@ import { broadcastIndex, sizeOf } from "./host.js";
 import { broadcastShapes, requireFloat, requireSameDtype } from "./shape-rules.js";
 import type { KernelContext } from "../5-codegen-wgsl/contract.js";
 import { broadcastSteps, coordinates, linear } from "../5-codegen-wgsl/indexing.js";
+import { emitTiledGemm, fitTile, type Gemm } from "../5-codegen-wgsl/tiled-matmul.js";
 import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
 
 /**
@@ -25,12 +26,44 @@ function matmulGeometry(aIn: readonly number[], bIn: readonly number[]) {
 }
 
 /**
- * The WGSL kernel: each invocation computes a TM x TN block of C in registers (at most 4 x 4), loading A's rows and B's
- * columns once per k for the whole block. Rows and columns past the edge are clamped for loading (no branch in the
- * k loop) and skipped when storing. No workgroup memory: on lavapipe register blocking is the faster choice.
+ * The WGSL kernel: the tiled schedule (workgroup tiles of A and B, a register block of C per invocation) wherever the
+ * adapter's workgroup memory holds its tiles, else a register-blocked kernel without workgroup memory.
  */
 function emitMatmul(k: KernelContext): void {
-  const { m, k: kk, p, aBatch, bBatch, batch } = matmulGeometry(k.inputs[0]!.shape, k.inputs[1]!.shape);
+  const geo = matmulGeometry(k.inputs[0]!.shape, k.inputs[1]!.shape);
+  const tile = fitTile(k);
+  if (tile) emitTiledGemm(k, matmulGemm(k, geo), tile);
+  else emitBlockedMatmul(k, geo);
+}
+
+/** One batched product as the tiled schedule sees it: batch coordinates broadcast onto each operand's own batch dims. */
+function matmulGemm(k: KernelContext, { m, k: kk, p, aBatch, bBatch, batch }: ReturnType<typeof matmulGeometry>): Gemm {
+  return {
+    batches: sizeOf(batch),
+    m,
+    n: p,
+    k: kk,
+    batch(w, t) {
+      const bc = coordinates(w, t, batch, "n");
+      const base = (steps: number[], size: number) => {
+        const at = linear(bc, steps);
+        return at === "0u" ? at : `(${at}) * ${u32(size)}`;
+      };
+      w.line(`let aBase = ${base(broadcastSteps(batch, aBatch), m * kk)};`);
+      w.line(`let bBase = ${base(broadcastSteps(batch, bBatch), kk * p)};`);
+    },
+    a: (_, row, col) => `${k.input(0)}[aBase + ${row} * ${u32(kk)} + ${col}]`,
+    b: (_, row, col) => `${k.input(1)}[bBase + ${row} * ${u32(p)} + ${col}]`,
+    out: (t, row, col) => `${t} * ${u32(m * p)} + ${row} * ${u32(p)} + ${col}`,
+  };
+}
+
+/**
+ * Without workgroup memory: each invocation computes a TM x TN block of C in registers (at most 4 x 4), loading A's
+ * rows and B's columns once per k for the whole block. Rows and columns past the edge are clamped for loading (no
+ * branch in the k loop) and skipped when storing.
+ */
+function emitBlockedMatmul(k: KernelContext, { m, k: kk, p, aBatch, bBatch, batch }: ReturnType<typeof matmulGeometry>): void {
   const tm = Math.min(4, m);
   const tn = Math.min(4, p);
   const tilesM = Math.ceil(m / tm);
@@ -62,7 +95,7 @@ function emitMatmul(k: KernelContext): void {
       guarded(m % tm === 0 || r === 0, `row0 + ${u32(r)} < ${u32(m)}`, () => {
         for (const c of cols)
           guarded(p % tn === 0 || c === 0, `col0 + ${u32(c)} < ${u32(p)}`, () =>
-            w.line(`${k.out}[cBase + (row0 + ${u32(r)}) * ${u32(p)} + col0 + ${u32(c)}] = acc${r}${c};`));
+            k.store(w, `cBase + (row0 + ${u32(r)}) * ${u32(p)} + col0 + ${u32(c)}`, `acc${r}${c}`));
       });
   });
 }
