@@ -27,17 +27,19 @@ function referenceStep(params: Map<string, Float64Array>, grads: Map<string, Hos
     const g = grads.get(name)!.data;
     const s = slots.get(name) ?? { m: new Float64Array(p.length), v: new Float64Array(p.length) };
     slots.set(name, s);
+    // ExponentialLR(gamma = lr_decay), stepped after each optimizer step.
+    const lr = a["lr"]! * (a["lr_decay"] ?? 1) ** (t - 1);
     for (let i = 0; i < p.length; i++) {
       if (opt.name === "sgd") {
         s.m[i] = t === 1 ? g[i]! : a["momentum"]! * s.m[i]! + g[i]!;
-        p[i] = p[i]! - a["lr"]! * s.m[i]!;
+        p[i] = p[i]! - lr * s.m[i]!;
       } else {
-        p[i] = p[i]! * (1 - a["lr"]! * a["weight_decay"]!);
+        p[i] = p[i]! * (1 - lr * a["weight_decay"]!);
         s.m[i] = a["beta1"]! * s.m[i]! + (1 - a["beta1"]!) * g[i]!;
         s.v[i] = a["beta2"]! * s.v[i]! + (1 - a["beta2"]!) * g[i]! * g[i]!;
         const mHat = s.m[i]! / (1 - a["beta1"]! ** t);
         const vHat = s.v[i]! / (1 - a["beta2"]! ** t);
-        p[i] = p[i]! - (a["lr"]! * mHat) / (Math.sqrt(vHat) + a["eps"]!);
+        p[i] = p[i]! - (lr * mHat) / (Math.sqrt(vHat) + a["eps"]!);
       }
     }
   }
@@ -72,4 +74,8 @@ describe("optimizers as IR match PyTorch's update rules", () => {
   });
   it("Adam with bias correction", () => compare({ name: "adam", args: { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0 } }));
   it("AdamW: decoupled weight decay", () => compare({ name: "adam", args: { lr: 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-6, weight_decay: 0.1 } }));
+  it("AdamW with a per-step exponential learning-rate decay", () =>
+    compare({ name: "adam", args: { lr: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.1, lr_decay: 0.7 } }));
+  it("SGD with momentum and a per-step exponential learning-rate decay", () =>
+    compare({ name: "sgd", args: { lr: 0.2, momentum: 0.9, lr_decay: 0.8 } }));
 });

@@ -41,8 +41,8 @@ export interface CheckResult {
 }
 
 const OPTIMIZERS: Record<Optimizer["name"], ParamSpec[]> = {
-  sgd: [{ name: "lr", kind: "float" }, num("momentum", 0)],
-  adam: [num("lr", 1e-3), num("beta1", 0.9), num("beta2", 0.999), num("eps", 1e-8), num("weight_decay", 0)],
+  sgd: [{ name: "lr", kind: "float" }, num("momentum", 0), num("lr_decay", 1)],
+  adam: [num("lr", 1e-3), num("beta1", 0.9), num("beta2", 0.999), num("eps", 1e-8), num("weight_decay", 0), num("lr_decay", 1)],
 };
 
 function num(name: string, value: number): ParamSpec {
@@ -442,8 +442,12 @@ class Checker {
     const values: Record<string, number> = {};
     for (const s of specs) {
       values[s.name] = la.float(s.name);
-      if (!(values[s.name]! >= 0) || (s.name === "lr" && values[s.name] === 0))
-        this.report("badValue", bound.get(s.name)!.span, { what: `${callee.name}: \`${s.name}\``, value: String(values[s.name]), expected: s.name === "lr" ? "a positive number" : "a non-negative number" });
+      const v = values[s.name]!;
+      // lr_decay multiplies the rate once per step: above 1 it would grow without bound, at 0 training would stop.
+      const expected = s.name === "lr" ? (v > 0 ? undefined : "a positive number")
+        : s.name === "lr_decay" ? (v > 0 && v <= 1 ? undefined : "a number in (0, 1]")
+        : v >= 0 ? undefined : "a non-negative number";
+      if (expected) this.report("badValue", bound.get(s.name)!.span, { what: `${callee.name}: \`${s.name}\``, value: String(v), expected });
     }
     this.builder.graph.optimizer = { name: callee.name as Optimizer["name"], args: values };
   }

@@ -30,7 +30,10 @@ export function buildTrainStep(forward: Graph, optimizer: Optimizer): Graph {
   const t = add(stepState, c(1));
   updates.push({ name: STEP_STATE, node: t.node });
   const args = optimizer.args;
-  const lr = c(args["lr"]!);
+  // The rate of step t is lr * lr_decay^(t - 1): PyTorch's ExponentialLR(gamma = lr_decay) stepped after every
+  // optimizer step. In the graph, so a resumed run continues the schedule from its saved step count.
+  const decay = args["lr_decay"] ?? 1;
+  const lr = decay === 1 ? c(args["lr"]!) : mul(c(args["lr"]!), b.op("pow", [c(decay), stepState]));
 
   // Bias corrections depend only on the step, so they are computed once per step, not per parameter.
   const adam = optimizer.name === "adam"
@@ -64,7 +67,7 @@ export function buildTrainStep(forward: Graph, optimizer: Optimizer): Graph {
       const v = add(mul(c(adam.b2), v0), mul(c(1 - adam.b2), b.op("square", [g])));
       updates.push({ name: `${name}.exp_avg`, node: m.node }, { name: `${name}.exp_avg_sq`, node: v.node });
       const denom = add(div(b.op("sqrt", [v]), adam.sqrtCorrection2), c(adam.eps));
-      const decayed = adam.wd !== 0 ? mul(p, c(1 - args["lr"]! * adam.wd)) : p;
+      const decayed = adam.wd === 0 ? p : decay === 1 ? mul(p, c(1 - args["lr"]! * adam.wd)) : mul(p, sub(c(1), mul(lr, c(adam.wd))));
       next = sub(decayed, mul(div(lr, adam.correction1), div(m, denom)));
     }
     updates.push({ name, node: next.node });
