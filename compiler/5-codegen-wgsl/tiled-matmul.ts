@@ -152,3 +152,48 @@ export function emitTiledGemm(k: KernelContext, g: Gemm, t: TileShape): void {
     }
   });
 }
+
+/**
+ * The same product without workgroup memory: each invocation holds a block of up to 4 x 4 elements of C in registers
+ * and reads each A row and B column element once per k for the whole block. Rows and columns past the edge are
+ * clamped for loading (no branch in the k loop) and skipped when storing. What software adapters run, and the
+ * fallback where the tiles do not fit.
+ */
+export function emitBlockedGemm(k: KernelContext, g: Gemm): void {
+  const tm = Math.min(4, g.m);
+  const tn = Math.min(4, g.n);
+  const tilesM = Math.ceil(g.m / tm);
+  const tilesN = Math.ceil(g.n / tn);
+  const rows = [...Array(tm).keys()];
+  const cols = [...Array(tn).keys()];
+  k.perElement(g.batches * tilesM * tilesN, (w, i) => {
+    w.line(`let tile = ${i} % ${u32(tilesM * tilesN)};`);
+    w.line(`let t = ${g.batches === 1 ? "0u" : `${i} / ${u32(tilesM * tilesN)}`};`);
+    w.line(`let row0 = (tile / ${u32(tilesN)}) * ${u32(tm)};`);
+    w.line(`let col0 = (tile % ${u32(tilesN)}) * ${u32(tn)};`);
+    g.batch(w, "t");
+    for (const r of rows) w.line(`let ar${r} = min(row0 + ${u32(r)}, ${u32(g.m - 1)});`);
+    for (const c of cols) w.line(`let bc${c} = min(col0 + ${u32(c)}, ${u32(g.n - 1)});`);
+    for (const r of rows) for (const c of cols) w.line(`var acc${r}_${c} = 0.0;`);
+    w.block(`for (var kk = 0u; kk < ${k.loopBound(g.k)}; kk++)`, () => {
+      // Each load in its own scope: the op's loaders may declare lets of the same names.
+      for (const r of rows) {
+        w.line(`var a${r}: f32;`);
+        w.block("", () => w.line(`a${r} = ${g.a(w, `ar${r}`, "kk")};`));
+      }
+      for (const c of cols) {
+        w.line(`var b${c}: f32;`);
+        w.block("", () => w.line(`b${c} = ${g.b(w, "kk", `bc${c}`)};`));
+      }
+      for (const r of rows) for (const c of cols) w.line(`acc${r}_${c} = fma(a${r}, b${c}, acc${r}_${c});`);
+    });
+    // Row 0 and column 0 of a block are always inside C; the others only when the size is not a multiple.
+    const guarded = (ok: boolean, cond: string, body: () => void) => (ok ? body() : w.block(`if (${cond})`, body));
+    for (const r of rows)
+      guarded(g.m % tm === 0 || r === 0, `row0 + ${u32(r)} < ${u32(g.m)}`, () => {
+        for (const c of cols)
+          guarded(g.n % tn === 0 || c === 0, `col0 + ${u32(c)} < ${u32(g.n)}`, () =>
+            k.store(w, g.out("t", `(row0 + ${u32(r)})`, `(col0 + ${u32(c)})`), `acc${r}_${c}`));
+      });
+  });
+}

@@ -6,7 +6,7 @@ import { matmulKernel } from "./matmul.js";
 import { requireFloat, requireRank, requireSameDtype } from "./shape-rules.js";
 import type { KernelContext } from "../5-codegen-wgsl/contract.js";
 import { emitReduction } from "../5-codegen-wgsl/reduction.js";
-import { emitTiledGemm, fitTile } from "../5-codegen-wgsl/tiled-matmul.js";
+import { emitBlockedGemm, emitTiledGemm, fitTile, type Gemm } from "../5-codegen-wgsl/tiled-matmul.js";
 import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
 import type { WgslBuilder } from "../5-codegen-wgsl/wgsl-builder.js";
 
@@ -22,61 +22,44 @@ function split4(w: WgslBuilder, index: string, dims: readonly number[], names: r
 }
 
 /**
+ * One entry of the patch matrix (im2col) as a WGSL expression: input pixel `position` = (n, oh, ow) under kernel tap
+ * `tap` = (kh, kw, c), zero in the padding. The matrix itself is never materialized. Names stay clear of the GEMM
+ * schedules' own (e, r, c, t, g<i>, a<i>, b<i>), which share the scope.
+ */
+function patchEntry(k: KernelContext, g: ConvGeometry, w: WgslBuilder, position: string, tap: string): string {
+  w.line(`let pb = ${position} / ${u32(g.oh * g.ow)};`);
+  w.line(`let pi = (${position} / ${u32(g.ow)}) % ${u32(g.oh)};`);
+  w.line(`let pj = ${position} % ${u32(g.ow)};`);
+  w.line(`let tki = ${tap} / ${u32(g.kw * g.c)};`);
+  w.line(`let tkj = (${tap} / ${u32(g.c)}) % ${u32(g.kw)};`);
+  w.line(`let tc = ${tap} % ${u32(g.c)};`);
+  w.line(`let py = i32(pi * ${u32(g.stride)} + tki) - ${i32c(g.padTop)};`);
+  w.line(`let px = i32(pj * ${u32(g.stride)} + tkj) - ${i32c(g.padLeft)};`);
+  w.line(`let pin = py >= 0i && py < ${i32c(g.h)} && px >= 0i && px < ${i32c(g.w)};`);
+  w.line(`let psrc = ((pb * ${u32(g.h)} + u32(clamp(py, 0i, ${i32c(g.h - 1)}))) * ${u32(g.w)} + u32(clamp(px, 0i, ${i32c(g.w - 1)}))) * ${u32(g.c)} + tc;`);
+  return `select(0.0, ${k.input(0)}[psrc], pin)`;
+}
+
+/**
  * The forward convolution as the matrix product it is: patches [n * oh * ow, kh * kw * c] @ kernel [kh * kw * c, f],
- * the patch matrix never materialized (each staged element of it is read from the input, zero in the padding). Where
- * the adapter's workgroup memory cannot hold the tiles, a direct loop per output element.
+ * tiled in workgroup memory where the adapter wants it, else register-blocked.
  */
 function emitConv(k: KernelContext, g: ConvGeometry): void {
-  const tile = fitTile(k);
-  if (!tile) return emitDirectConv(k, g);
-  emitTiledGemm(k, {
+  const gemm: Gemm = {
     batches: 1,
     m: g.n * g.oh * g.ow,
     n: g.f,
     k: g.kh * g.kw * g.c,
     batch() {},
-    a(w, row, col) {
-      // Names stay clear of the schedule's own (e, r, c, g<i>), which share the scope.
-      w.line(`let pb = ${row} / ${u32(g.oh * g.ow)};`);
-      w.line(`let pi = (${row} / ${u32(g.ow)}) % ${u32(g.oh)};`);
-      w.line(`let pj = ${row} % ${u32(g.ow)};`);
-      w.line(`let tki = ${col} / ${u32(g.kw * g.c)};`);
-      w.line(`let tkj = (${col} / ${u32(g.c)}) % ${u32(g.kw)};`);
-      w.line(`let tc = ${col} % ${u32(g.c)};`);
-      w.line(`let py = i32(pi * ${u32(g.stride)} + tki) - ${i32c(g.padTop)};`);
-      w.line(`let px = i32(pj * ${u32(g.stride)} + tkj) - ${i32c(g.padLeft)};`);
-      w.line(`let pin = py >= 0i && py < ${i32c(g.h)} && px >= 0i && px < ${i32c(g.w)};`);
-      w.line(`let psrc = ((pb * ${u32(g.h)} + u32(clamp(py, 0i, ${i32c(g.h - 1)}))) * ${u32(g.w)} + u32(clamp(px, 0i, ${i32c(g.w - 1)}))) * ${u32(g.c)} + tc;`);
-      return `select(0.0, ${k.input(0)}[psrc], pin)`;
-    },
+    a: (w, row, col) => patchEntry(k, g, w, row, col),
     b: (_, row, col) => `${k.input(1)}[${row} * ${u32(g.f)} + ${col}]`,
     out: (_, row, col) => `${row} * ${u32(g.f)} + ${col}`,
-  }, tile);
+  };
+  const tile = fitTile(k);
+  if (tile) emitTiledGemm(k, gemm, tile);
+  else emitBlockedGemm(k, gemm);
 }
 
-/** Direct convolution, one output element per invocation; taps in the im2col order (kh, kw, c), as the reference sums. */
-function emitDirectConv(k: KernelContext, g: ConvGeometry): void {
-  k.perElement(g.n * g.oh * g.ow * g.f, (w, i) => {
-    split4(w, i, [g.n, g.oh, g.ow, g.f], ["b", "oi", "oj", "f"]);
-    w.line("var acc = 0.0;");
-    w.block(`for (var ki = 0i; ki < ${k.loopBound(g.kh, "i32")}; ki++)`, () => {
-      w.line(`let y = i32(oi) * ${i32c(g.stride)} + ki - ${i32c(g.padTop)};`);
-      w.line(`if (y < 0i || y >= ${i32c(g.h)}) { continue; }`);
-      w.block(`for (var kj = 0i; kj < ${k.loopBound(g.kw, "i32")}; kj++)`, () => {
-        w.line(`let x = i32(oj) * ${i32c(g.stride)} + kj - ${i32c(g.padLeft)};`);
-        w.line(`if (x < 0i || x >= ${i32c(g.w)}) { continue; }`);
-        w.line(`let src = ((b * ${u32(g.h)} + u32(y)) * ${u32(g.w)} + u32(x)) * ${u32(g.c)};`);
-        w.line(`let tap = (u32(ki) * ${u32(g.kw)} + u32(kj)) * ${u32(g.c)};`);
-        w.block(`for (var c = 0u; c < ${k.loopBound(g.c)}; c++)`, () => {
-          w.line(`acc = acc + ${k.input(0)}[src + c] * ${k.input(1)}[(tap + c) * ${u32(g.f)} + f];`);
-        });
-      });
-    });
-    k.store(w, i, "acc");
-  });
-}
-
-/** d input: each input pixel gathers the output gradients of the taps that read it (no scatter, no atomics). */
 function emitConvGradInput(k: KernelContext, g: ConvGeometry): void {
   k.perElement(g.n * g.h * g.w * g.c, (w, i) => {
     split4(w, i, [g.n, g.h, g.w, g.c], ["b", "y", "x", "c"]);
@@ -100,8 +83,23 @@ function emitConvGradInput(k: KernelContext, g: ConvGeometry): void {
   });
 }
 
-/** d kernel: for each kernel entry, a fold over batch and output positions (cooperative when long). */
+/**
+ * d kernel: for each kernel entry, a fold over batch and output positions (cooperative when long). On software
+ * adapters, where many short invocations cost more than few long ones, the product patches^T @ d out, register-blocked.
+ */
 function emitConvGradKernel(k: KernelContext, g: ConvGeometry): void {
+  if (k.limits.workgroupTiling === false) {
+    return emitBlockedGemm(k, {
+      batches: 1,
+      m: g.kh * g.kw * g.c,
+      n: g.f,
+      k: g.n * g.oh * g.ow,
+      batch() {},
+      a: (w, row, col) => patchEntry(k, g, w, col, row),
+      b: (_, row, col) => `${k.input(1)}[${row} * ${u32(g.f)} + ${col}]`,
+      out: (_, row, col) => `${row} * ${u32(g.f)} + ${col}`,
+    });
+  }
   emitReduction(k, {
     outputs: g.kh * g.kw * g.c * g.f,
     length: g.n * g.oh * g.ow,
