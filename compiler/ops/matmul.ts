@@ -6,7 +6,7 @@ import { broadcastIndex, sizeOf } from "./host.js";
 import { broadcastShapes, requireFloat, requireSameDtype } from "./shape-rules.js";
 import type { KernelContext } from "../5-codegen-wgsl/contract.js";
 import { broadcastSteps, coordinates, linear } from "../5-codegen-wgsl/indexing.js";
-import { emitTiledGemm, fitTile, type Gemm } from "../5-codegen-wgsl/tiled-matmul.js";
+import { emitBlockedGemm, emitTiledGemm, fitTile, type Gemm } from "../5-codegen-wgsl/tiled-matmul.js";
 import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
 
 /**
@@ -33,7 +33,7 @@ function emitMatmul(k: KernelContext): void {
   const geo = matmulGeometry(k.inputs[0]!.shape, k.inputs[1]!.shape);
   const tile = fitTile(k);
   if (tile) emitTiledGemm(k, matmulGemm(k, geo), tile);
-  else emitBlockedMatmul(k, geo);
+  else emitBlockedGemm(k, matmulGemm(k, geo));
 }
 
 /** One batched product as the tiled schedule sees it: batch coordinates broadcast onto each operand's own batch dims. */
@@ -58,47 +58,6 @@ function matmulGemm(k: KernelContext, { m, k: kk, p, aBatch, bBatch, batch }: Re
   };
 }
 
-/**
- * Without workgroup memory: each invocation computes a TM x TN block of C in registers (at most 4 x 4), loading A's
- * rows and B's columns once per k for the whole block. Rows and columns past the edge are clamped for loading (no
- * branch in the k loop) and skipped when storing.
- */
-function emitBlockedMatmul(k: KernelContext, { m, k: kk, p, aBatch, bBatch, batch }: ReturnType<typeof matmulGeometry>): void {
-  const tm = Math.min(4, m);
-  const tn = Math.min(4, p);
-  const tilesM = Math.ceil(m / tm);
-  const tilesN = Math.ceil(p / tn);
-  const batches = batch.reduce((x, y) => x * y, 1);
-  const rows = [...Array(tm).keys()];
-  const cols = [...Array(tn).keys()];
-  k.perElement(batches * tilesM * tilesN, (w, i) => {
-    w.line(`let tile = ${i} % ${u32(tilesM * tilesN)};`);
-    w.line(`let row0 = (tile / ${u32(tilesN)}) * ${u32(tm)};`);
-    w.line(`let col0 = (tile % ${u32(tilesN)}) * ${u32(tn)};`);
-    w.line(`let t = ${i} / ${u32(tilesM * tilesN)};`);
-    const bc = coordinates(w, "t", batch, "n");
-    w.line(`let aBase = (${linear(bc, broadcastSteps(batch, aBatch))}) * ${u32(m * kk)};`);
-    w.line(`let bBase = (${linear(bc, broadcastSteps(batch, bBatch))}) * ${u32(kk * p)};`);
-    for (const r of rows) w.line(`let ar${r} = aBase + min(row0 + ${u32(r)}, ${u32(m - 1)}) * ${u32(kk)};`);
-    for (const c of cols) w.line(`let bc${c} = bBase + min(col0 + ${u32(c)}, ${u32(p - 1)});`);
-    for (const r of rows) for (const c of cols) w.line(`var acc${r}${c} = 0.0;`);
-    w.block(`for (var j = 0u; j < ${k.loopBound(kk)}; j++)`, () => {
-      for (const r of rows) w.line(`let a${r} = ${k.input(0)}[ar${r} + j];`);
-      w.line(`let brow = j * ${u32(p)};`);
-      for (const c of cols) w.line(`let b${c} = ${k.input(1)}[bc${c} + brow];`);
-      for (const r of rows) for (const c of cols) w.line(`acc${r}${c} = acc${r}${c} + a${r} * b${c};`);
-    });
-    w.line(`let cBase = t * ${u32(m * p)};`);
-    // Row 0 and column 0 of a block are always inside C; the others only when the size is not a multiple.
-    const guarded = (ok: boolean, cond: string, body: () => void) => (ok ? body() : w.block(`if (${cond})`, body));
-    for (const r of rows)
-      guarded(m % tm === 0 || r === 0, `row0 + ${u32(r)} < ${u32(m)}`, () => {
-        for (const c of cols)
-          guarded(p % tn === 0 || c === 0, `col0 + ${u32(c)} < ${u32(p)}`, () =>
-            k.store(w, `cBase + (row0 + ${u32(r)}) * ${u32(p)} + col0 + ${u32(c)}`, `acc${r}${c}`));
-      });
-  });
-}
 
 /**
  * C[m, p] = A[m, k] @ B[k, p] for one batch element. Register-blocked: each 4x4 tile of C is held in sixteen
