@@ -5,6 +5,8 @@ import { main } from "../cli/main.js";
 import type { CheckOptions } from "../compiler/2-check/check.js";
 import { formatType } from "../compiler/ir/types.js";
 import { Random } from "../runtime/random.js";
+import { hostTensor, type HostTensor } from "../runtime/tensor.js";
+import type { Graph } from "../compiler/ir/graph.js";
 
 /** Uniform [0, 1) numbers from the project's seeded generator; any integer seed (fast-check draws negatives too). */
 export function uniformStream(seed: number): () => number {
@@ -31,4 +33,15 @@ export async function runCli(argv: string[]): Promise<{ code: number; stdout: st
   let stderr = "";
   const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), color: false });
   return { code, stdout, stderr };
+}
+
+/** One random batch for the graph's inputs: floats in [0, 1), integer labels below `classes`. */
+export function randomBatch(graph: Graph, rows: number, classes: number, random: Random): Record<string, HostTensor> {
+  return Object.fromEntries(graph.inputs.map((i) => {
+    const shape = i.type.shape.map((d, k) => (k === 0 ? rows : d.constValue()!));
+    const n = shape.reduce((a, b) => a * b, 1);
+    return [i.name, i.type.dtype === "i32"
+      ? hostTensor("i32", shape, Int32Array.from({ length: n }, () => random.nextInt(classes)))
+      : hostTensor("f32", shape, Float32Array.from({ length: n }, () => random.nextFloat()))];
+  }));
 }

@@ -11,7 +11,7 @@ import { Random } from "../runtime/random.js";
 import { hostTensor, type HostTensor } from "../runtime/tensor.js";
 import { buildRandomGraph, describeRecipe, EXAMPLES, exampleGraph, recipeArb } from "./fusion-graphs.js";
 import { adapterTest, expectClose, openTestGpu, type Tolerance } from "./gpu-helpers.js";
-import { compileText } from "./helpers.js";
+import { compileText, randomBatch } from "./helpers.js";
 
 const gpu = await openTestGpu();
 
@@ -74,7 +74,7 @@ async function compareTraining(graph: Graph, rows: number, what: string): Promis
   const data = new Random(17);
   await withSessions(graph, undefined, async ({ cpu, fused, unfused }) => {
     for (let step = 0; step < TRAIN_STEPS; step++) {
-      const batch = randomBatch(graph, rows, data);
+      const batch = exampleBatch(graph, rows, data);
       const want = cpu.trainStep(batch);
       const got = await fused.trainStep(batch);
       const plain = await unfused.trainStep(batch);
@@ -83,7 +83,7 @@ async function compareTraining(graph: Graph, rows: number, what: string): Promis
     }
     // A step whose labels are out of range fails its run-time check and changes nothing, though fused kernels that
     // write updates (matmul epilogues among them) run in another order than unfused ones.
-    const bad = randomBatch(graph, rows, data);
+    const bad = exampleBatch(graph, rows, data);
     const label = graph.inputs.find((i) => i.type.dtype === "i32")!.name;
     (bad[label]!.data as Int32Array)[rows - 1] = 99;
     expect(() => cpu.trainStep(bad)).toThrow(/outside the classes/);
@@ -116,17 +116,11 @@ async function compareForwardAndGradients(s: Sessions, graph: Graph, batch: Reco
   for (const [name, g] of cg.grads) expectAgree(fg.grads.get(name)!.data, ug.grads.get(name)!.data, g.data, rtol, `${what}: d loss / d ${name}`);
 }
 
-/** One random batch: floats in [0, 1), integer inputs (labels, tokens) below the model's smallest class count. */
-function randomBatch(graph: Graph, rows: number, random: Random): Record<string, HostTensor> {
+/** One random batch: integer inputs (labels, tokens) below the model's smallest class count. */
+function exampleBatch(graph: Graph, rows: number, random: Random): Record<string, HostTensor> {
   const table = graph.params.find((p) => p.name.endsWith(".table"))?.type.shape[0]?.constValue();
   const classes = table ?? graph.outputs[0]!.type.shape[graph.outputs[0]!.type.shape.length - 1]!.constValue()!;
-  return Object.fromEntries(graph.inputs.map((i) => {
-    const shape = i.type.shape.map((d, k) => (k === 0 ? rows : d.constValue()!));
-    const n = shape.reduce((a, b) => a * b, 1);
-    return [i.name, i.type.dtype === "i32"
-      ? hostTensor("i32", shape, Int32Array.from({ length: n }, () => random.nextInt(classes)))
-      : hostTensor("f32", shape, Float32Array.from({ length: n }, () => random.nextFloat()))];
-  }));
+  return randomBatch(graph, rows, classes, random);
 }
 
 const TRAIN_STEPS = 3;
@@ -196,7 +190,7 @@ describe("WebGPU fusion: fused kernels compute what unfused kernels and the CPU 
       const parts = withGradients.has(file) ? "forward outputs and gradients" : "forward outputs";
       it(`${file}: ${parts} at random small sizes`, async () => {
         const { graph, rows, what } = exampleCase(file);
-        const batch = randomBatch(graph, rows, new Random(rows));
+        const batch = exampleBatch(graph, rows, new Random(rows));
         await withSessions(graph, undefined, (s) => compareForwardAndGradients(s, graph, batch, 1e-4, what, withGradients.has(file)));
       });
     }

@@ -11,6 +11,7 @@ import { GpuSession } from "../runtime/gpu-session.js";
 import { Random } from "../runtime/random.js";
 import { hostTensor, type HostTensor } from "../runtime/tensor.js";
 import { adapterTest, expectClose, openTestGpu } from "./gpu-helpers.js";
+import { randomBatch } from "./helpers.js";
 
 const gpu = await openTestGpu();
 const STEPS = 20;
@@ -22,16 +23,6 @@ function example(file: string, overrides: Record<string, string>): Graph {
   return r.check!.graph;
 }
 
-/** One random batch for the graph's inputs: floats in [0, 1), integer labels below `classes`. */
-function randomBatch(graph: Graph, rows: number, classes: number, random: Random): Record<string, HostTensor> {
-  return Object.fromEntries(graph.inputs.map((i) => {
-    const shape = i.type.shape.map((d, k) => (k === 0 ? rows : d.constValue()!));
-    const n = shape.reduce((a, b) => a * b, 1);
-    return [i.name, i.type.dtype === "i32"
-      ? hostTensor("i32", shape, Int32Array.from({ length: n }, () => random.nextInt(classes)))
-      : hostTensor("f32", shape, Float32Array.from({ length: n }, () => random.nextFloat()))];
-  }));
-}
 
 const models: { file: string; overrides: Record<string, string>; rows: number; classes: number }[] = [
   { file: "iris-mlp.dlg", overrides: { h: "8" }, rows: 12, classes: 3 },
