@@ -119,6 +119,6 @@ describe("dlg init and dlg grad", () => {
     expect(grads.tensors.get("hidden.weight")!.shape).toEqual([4, 16]);
     const loss = grads.tensors.get("loss")!.data[0]!;
     expect(loss).toBeGreaterThan(0);
-    expect(Math.abs(grads.tensors.get("logits.bias")!.data.reduce((s, x) => s + x, 0))).toBeLessThan(1e-6); // softmax rows sum to 1
+    expect(Math.abs(Array.from(grads.tensors.get("logits.bias")!.data).reduce((s, x) => s + x, 0))).toBeLessThan(1e-6); // softmax rows sum to 1
   });
 });

@@ -165,7 +165,7 @@ const exampleCases = new Map(EXAMPLES.map((file, i) => {
   return [file, { overrides, rows }] as const;
 }));
 
-function exampleCase(file: string): { graph: Graph; rows: number; what: string } {
+function exampleCase(file: (typeof EXAMPLES)[number]): { graph: Graph; rows: number; what: string } {
   const { overrides, rows } = exampleCases.get(file)!;
   return { graph: exampleGraph(file, overrides), rows, what: `${file} (${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(", ")}, batch ${rows})` };
 }
