@@ -6,7 +6,7 @@ import { matmulKernel } from "./matmul.js";
 import { requireFloat, requireRank, requireSameDtype } from "./shape-rules.js";
 import type { KernelContext } from "../5-codegen-wgsl/contract.js";
 import { emitReduction } from "../5-codegen-wgsl/reduction.js";
-import { emitBlockedGemm, emitTiledGemm, fitTile, type Gemm } from "../5-codegen-wgsl/tiled-matmul.js";
+import { emitBlockedGemm, emitTiledGemm, fitTile, type Gemm } from "../5-codegen-wgsl/gemm.js";
 import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
 import type { WgslBuilder } from "../5-codegen-wgsl/wgsl-builder.js";
 
@@ -41,25 +41,37 @@ function patchEntry(k: KernelContext, g: ConvGeometry, w: WgslBuilder, position:
 }
 
 /**
+ * A product with the patch matrix: `patches @ d` (forward: d is the kernel [kh * kw * c, f]) or, transposed,
+ * `patches^T @ d` (kernel gradient: d is the output gradient [n * oh * ow, f]). Either way the result is [rows, f]
+ * row-major and input 1 is d.
+ */
+function patchGemm(k: KernelContext, g: ConvGeometry, transposed: boolean): Gemm {
+  const positions = g.n * g.oh * g.ow;
+  const taps = g.kh * g.kw * g.c;
+  return {
+    batches: 1,
+    m: transposed ? taps : positions,
+    n: g.f,
+    k: transposed ? positions : taps,
+    batch() {},
+    a: (w, row, col) => (transposed ? patchEntry(k, g, w, col, row) : patchEntry(k, g, w, row, col)),
+    b: (_, row, col) => `${k.input(1)}[${row} * ${u32(g.f)} + ${col}]`,
+    out: (_, row, col) => `${row} * ${u32(g.f)} + ${col}`,
+  };
+}
+
+/**
  * The forward convolution as the matrix product it is: patches [n * oh * ow, kh * kw * c] @ kernel [kh * kw * c, f],
  * tiled in workgroup memory where the adapter wants it, else register-blocked.
  */
 function emitConv(k: KernelContext, g: ConvGeometry): void {
-  const gemm: Gemm = {
-    batches: 1,
-    m: g.n * g.oh * g.ow,
-    n: g.f,
-    k: g.kh * g.kw * g.c,
-    batch() {},
-    a: (w, row, col) => patchEntry(k, g, w, row, col),
-    b: (_, row, col) => `${k.input(1)}[${row} * ${u32(g.f)} + ${col}]`,
-    out: (_, row, col) => `${row} * ${u32(g.f)} + ${col}`,
-  };
+  const gemm = patchGemm(k, g, false);
   const tile = fitTile(k);
   if (tile) emitTiledGemm(k, gemm, tile);
   else emitBlockedGemm(k, gemm);
 }
 
+/** d input: each input pixel gathers the output gradients of the taps that read it (no scatter, no atomics). */
 function emitConvGradInput(k: KernelContext, g: ConvGeometry): void {
   k.perElement(g.n * g.h * g.w * g.c, (w, i) => {
     split4(w, i, [g.n, g.h, g.w, g.c], ["b", "y", "x", "c"]);
@@ -88,18 +100,7 @@ function emitConvGradInput(k: KernelContext, g: ConvGeometry): void {
  * adapters, where many short invocations cost more than few long ones, the product patches^T @ d out, register-blocked.
  */
 function emitConvGradKernel(k: KernelContext, g: ConvGeometry): void {
-  if (k.limits.workgroupTiling === false) {
-    return emitBlockedGemm(k, {
-      batches: 1,
-      m: g.kh * g.kw * g.c,
-      n: g.f,
-      k: g.n * g.oh * g.ow,
-      batch() {},
-      a: (w, row, col) => patchEntry(k, g, w, col, row),
-      b: (_, row, col) => `${k.input(1)}[${row} * ${u32(g.f)} + ${col}]`,
-      out: (_, row, col) => `${row} * ${u32(g.f)} + ${col}`,
-    });
-  }
+  if (k.limits.workgroupTiling === false) return emitBlockedGemm(k, patchGemm(k, g, true));
   emitReduction(k, {
     outputs: g.kh * g.kw * g.c * g.f,
     length: g.n * g.oh * g.ow,

@@ -6,7 +6,7 @@ import { broadcastIndex, sizeOf } from "./host.js";
 import { broadcastShapes, requireFloat, requireSameDtype } from "./shape-rules.js";
 import type { KernelContext } from "../5-codegen-wgsl/contract.js";
 import { broadcastSteps, coordinates, linear } from "../5-codegen-wgsl/indexing.js";
-import { emitBlockedGemm, emitTiledGemm, fitTile, type Gemm } from "../5-codegen-wgsl/tiled-matmul.js";
+import { emitBlockedGemm, emitTiledGemm, fitTile, type Gemm } from "../5-codegen-wgsl/gemm.js";
 import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
 
 /**
@@ -30,13 +30,13 @@ function matmulGeometry(aIn: readonly number[], bIn: readonly number[]) {
  * adapter's workgroup memory holds its tiles, else a register-blocked kernel without workgroup memory.
  */
 function emitMatmul(k: KernelContext): void {
-  const geo = matmulGeometry(k.inputs[0]!.shape, k.inputs[1]!.shape);
+  const gemm = matmulGemm(k, matmulGeometry(k.inputs[0]!.shape, k.inputs[1]!.shape));
   const tile = fitTile(k);
-  if (tile) emitTiledGemm(k, matmulGemm(k, geo), tile);
-  else emitBlockedGemm(k, matmulGemm(k, geo));
+  if (tile) emitTiledGemm(k, gemm, tile);
+  else emitBlockedGemm(k, gemm);
 }
 
-/** One batched product as the tiled schedule sees it: batch coordinates broadcast onto each operand's own batch dims. */
+/** One batched product as the GEMM schedules see it: batch coordinates broadcast onto each operand's own batch dims. */
 function matmulGemm(k: KernelContext, { m, k: kk, p, aBatch, bBatch, batch }: ReturnType<typeof matmulGeometry>): Gemm {
   return {
     batches: sizeOf(batch),
@@ -57,7 +57,6 @@ function matmulGemm(k: KernelContext, { m, k: kk, p, aBatch, bBatch, batch }: Re
     out: (t, row, col) => `${t} * ${u32(m * p)} + ${row} * ${u32(p)} + ${col}`,
   };
 }
-
 
 /**
  * C[m, p] = A[m, k] @ B[k, p] for one batch element. Register-blocked: each 4x4 tile of C is held in sixteen

@@ -1,7 +1,7 @@
-// One tiled matrix-product schedule for every op whose kernel is a matrix product C = A @ B, possibly batched, with A
-// and B read through the op's own indexing (matmul's broadcast batches, a convolution's patches): workgroup tiles of
-// A and B staged in workgroup memory, and a register block of C per invocation. Every C element is written through
-// the store hook exactly once, so the kernel takes a fused epilogue.
+// The two schedules of every op whose kernel is a matrix product C = A @ B, possibly batched, with A and B read through
+// the op's own indexing (matmul's broadcast batches, a convolution's patches): tiled, with workgroup tiles of A and B
+// in workgroup memory and a register block of C per invocation; and register-blocked alone, without workgroup memory.
+// Every C element is written through the store hook exactly once, so either kernel takes a fused epilogue.
 import type { KernelContext } from "./contract.js";
 import type { WgslBuilder } from "./wgsl-builder.js";
 import { u32 } from "./wgsl-values.js";
