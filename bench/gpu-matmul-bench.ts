@@ -4,10 +4,10 @@
 // result is checked against the CPU reference first.
 // DLG_ADAPTER=vulkan|gles|auto picks the adapter, as in the tests.
 import { performance } from "node:perf_hooks";
-import { Dim } from "../compiler/2-check/dims.js";
+import { Dim } from "../compiler/ir/dims.js";
 import { IRBuilder } from "../compiler/2-check/lower-to-ir.js";
 import { emitKernel, type KernelPlan } from "../compiler/5-codegen-wgsl/emit-kernel.js";
-import type { KernelLimits } from "../compiler/5-codegen-wgsl/limits.js";
+import type { KernelLimits } from "../compiler/wgsl/limits.js";
 import { matmulKernel } from "../compiler/ops/matmul.js";
 import { GpuUnavailableError, type GpuContext } from "../runtime/device.js";
 import { mapForReading, pipelineFor, upload, Usage } from "../runtime/gpu-program.js";

@@ -2,7 +2,7 @@
 import type { CompileResult } from "../compiler/index.js";
 import { diagnosticToJson, renderAll, type JsonDiagnostic } from "../compiler/diagnostics/diagnostic.js";
 import { LineIndex, type SourceFile } from "../compiler/diagnostics/span.js";
-import type { Dim } from "../compiler/2-check/dims.js";
+import type { Dim } from "../compiler/ir/dims.js";
 import type { Graph } from "../compiler/ir/graph.js";
 import { formatType, type TensorType } from "../compiler/ir/types.js";
 

@@ -2,14 +2,14 @@
 import cliProgress from "cli-progress";
 import type { Graph } from "../compiler/ir/graph.js";
 import { ExecutionError } from "../compiler/ir/define-op.js";
-import { CodegenError } from "../compiler/5-codegen-wgsl/limits.js";
+import { CodegenError } from "../compiler/wgsl/limits.js";
 import { CheckpointError, checkTensorsMatch } from "../runtime/checkpoint.js";
 import { ManifestError } from "../runtime/manifest.js";
-import { CpuSession, initialParams } from "../runtime/cpu-session.js";
+import { CpuSession, initialParams } from "../sessions/cpu-session.js";
 import { GpuDeviceError, GpuUnavailableError, type GpuContext } from "../runtime/device.js";
-import { GpuSession } from "../runtime/gpu-session.js";
+import { GpuSession } from "../sessions/gpu-session.js";
 import { nodeDevice, parseAdapterChoice } from "../runtime/node/webgpu-node.js";
-import { bindInputs, DataError, loadDataset, type ModelInput } from "../runtime/data/index.js";
+import { bindInputs, DataError, loadDataset, type ModelInput } from "../runtime/node/data/index.js";
 import { readCheckpoint, writeCheckpoint } from "../runtime/node/checkpoint-file.js";
 import { hostTensor, sliceRows, type HostTensor } from "../runtime/tensor.js";
 import { evaluate, train, TrainingError, type EpochReport, type Split } from "../runtime/train.js";

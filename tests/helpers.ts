@@ -4,6 +4,7 @@ import { renderAll } from "../compiler/diagnostics/diagnostic.js";
 import { main } from "../cli/main.js";
 import type { CheckOptions } from "../compiler/2-check/check.js";
 import { formatType } from "../compiler/ir/types.js";
+import { join } from "node:path";
 import { Random } from "../runtime/random.js";
 import { hostTensor, type HostTensor } from "../runtime/tensor.js";
 import type { Graph } from "../compiler/ir/graph.js";
@@ -45,3 +46,6 @@ export function randomBatch(graph: Graph, rows: number, classes: number, random:
       : hostTensor("f32", shape, Float32Array.from({ length: n }, () => random.nextFloat()))];
   }));
 }
+
+/** The repository root, for tests that read examples, goldens or the built CLI wherever their own file sits. */
+export const ROOT = join(import.meta.dirname, "..");

@@ -1,5 +1,5 @@
 // Parameter initializers the language knows, with their signatures. Values are drawn by the executor, seeded.
-import { float } from "../ops/composite/define-layer.js";
+import { float } from "./stdlib/define-layer.js";
 import type { ParamSpec } from "./signature.js";
 
 export interface InitializerDef {

@@ -4,7 +4,7 @@ import { isShapeError, shapeError, type Attrs, type ShapeError } from "../ir/def
 import { emptyGraph, type Graph } from "../ir/graph.js";
 import { getOp } from "../ir/registry.js";
 import { Dim, formatType, type DType, type TensorType } from "../ir/types.js";
-import { formatShape } from "./dims.js";
+import { formatShape } from "../ir/dims.js";
 import type { BoundArg } from "./signature.js";
 import { describeValue, type TensorValue, type Value } from "./values.js";
 

@@ -1,7 +1,7 @@
 // What an expression evaluates to during checking: a tensor (an IR node), a compile-time scalar, a list, or poison.
 import type { NodeId } from "../ir/graph.js";
 import { formatType, type TensorType } from "../ir/types.js";
-import { Dim } from "./dims.js";
+import { Dim } from "../ir/dims.js";
 
 export interface TensorValue {
   kind: "tensor";

@@ -3,7 +3,7 @@
 // the backward pass is ordinary IR, so later phases fuse, plan and compile it like the forward pass.
 import { IRBuilder } from "../2-check/lower-to-ir.js";
 import type { TensorValue } from "../2-check/values.js";
-import { Dim } from "../2-check/dims.js";
+import { Dim } from "../ir/dims.js";
 import type { GradContext } from "../ir/define-op.js";
 import type { Graph, IRNode, NodeId } from "../ir/graph.js";
 import { getOp } from "../ir/registry.js";

@@ -6,7 +6,7 @@ import type { Graph, Optimizer } from "../ir/graph.js";
 import { Dim, formatType } from "../ir/types.js";
 import type { ManifestParam, ManifestTensor, ModelManifest, ProgramManifest } from "../../runtime/manifest.js";
 import { emitProgram } from "./emit-program.js";
-import { CodegenError, DEFAULT_LIMITS, type KernelLimits } from "./limits.js";
+import { CodegenError, DEFAULT_LIMITS, type KernelLimits } from "../wgsl/limits.js";
 import { namedReads, toManifest } from "./to-manifest.js";
 
 export interface CompileModelOptions {

@@ -8,11 +8,11 @@ import type { ConcreteType } from "../ir/define-op.js";
 import type { IRNode, NodeId } from "../ir/graph.js";
 import { getOp } from "../ir/registry.js";
 import type { Dim, DType, TensorType } from "../ir/types.js";
-import type { KernelContext, ScalarContext } from "./contract.js";
-import { broadcastOffset, countOf, lazyCoordinates } from "./indexing.js";
-import { CodegenError, type KernelLimits } from "./limits.js";
-import { WgslBuilder } from "./wgsl-builder.js";
-import { literal, scalarOf, specialValueDecls, u32, type WgslScalar } from "./wgsl-values.js";
+import type { KernelContext, ScalarContext } from "../wgsl/contract.js";
+import { broadcastOffset, countOf, lazyCoordinates } from "../wgsl/indexing.js";
+import { CodegenError, type KernelLimits } from "../wgsl/limits.js";
+import { WgslBuilder } from "../wgsl/wgsl-builder.js";
+import { literal, scalarOf, specialValueDecls, u32, type WgslScalar } from "../wgsl/wgsl-values.js";
 
 /** What a binding of a kernel holds. */
 export type BindingRole =

@@ -9,10 +9,10 @@ import { getOp } from "../ir/registry.js";
 import { Dim, isFloat } from "../ir/types.js";
 import { fuseGraph, type FusionGroup } from "../4-optimize/fuse.js";
 import { describeNode, emitGroupKernel, emitKernel, epilogueBindings, type KernelPlan } from "./emit-kernel.js";
-import { countOf } from "./indexing.js";
-import { CodegenError, type KernelLimits } from "./limits.js";
+import { countOf } from "../wgsl/indexing.js";
+import { CodegenError, type KernelLimits } from "../wgsl/limits.js";
 import { reflectKernel, type Reflection } from "./validate.js";
-import { literal } from "./wgsl-values.js";
+import { literal } from "../wgsl/wgsl-values.js";
 
 export interface ProgramOptions {
   limits: KernelLimits;

@@ -1,10 +1,10 @@
 // The contract every primitive op declares once: its name, fusion kind, shape rule, CPU reference, gradient as IR
 // and WGSL emitter, so that one file keeps describing one op.
 import type { MessageKey, MessageParams } from "../diagnostics/messages.js";
-import type { Dim } from "../2-check/dims.js";
+import type { Dim } from "./dims.js";
 import type { TensorValue } from "../2-check/values.js";
 import type { DType, TensorType } from "./types.js";
-import type { WgslEmitter } from "../5-codegen-wgsl/contract.js";
+import type { WgslEmitter } from "../wgsl/contract.js";
 
 /** What the fusion pass reads; it never looks at op names (TVM's op patterns). */
 export type FusionKind = "elementwise" | "broadcast" | "injective" | "reduce" | "opaque" | "source";

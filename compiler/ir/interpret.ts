@@ -1,6 +1,6 @@
 // The CPU reference executor: runs an IR graph op by op with each op's `reference`. It is the oracle for every other
 // backend and the fallback when no GPU exists. Values for inputs, parameters and optimizer state are bound by name.
-import { Dim } from "../2-check/dims.js";
+import { Dim } from "./dims.js";
 import { ExecutionError, type ConcreteType, type ExecContext, type HostData } from "./define-op.js";
 import type { Graph, NodeId } from "./graph.js";
 import { getOp } from "./registry.js";

@@ -1,5 +1,5 @@
 // A stable text form of the IR, for --dump-ir and golden tests.
-import { Dim } from "../2-check/dims.js";
+import { Dim } from "./dims.js";
 import type { AttrValue } from "./define-op.js";
 import type { Graph } from "./graph.js";
 import { formatType } from "./types.js";

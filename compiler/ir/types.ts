@@ -1,5 +1,5 @@
 // Tensor types shared by the checker and the IR: a dtype and a shape of symbolic dims.
-import { Dim, formatShape } from "../2-check/dims.js";
+import { Dim, formatShape } from "./dims.js";
 
 export type DType = "f32" | "i32" | "f16";
 export const DTYPES: readonly DType[] = ["f32", "i32", "f16"];

@@ -1,9 +1,9 @@
 // Elementwise ops of two tensors with NumPy broadcasting. Gradients are summed back to each input's shape.
 import type { TensorValue } from "../2-check/values.js";
 import { defineOp, isShapeError, type GradContext, type OpDef } from "../ir/define-op.js";
-import type { ScalarContext } from "../5-codegen-wgsl/contract.js";
-import { NAN, POS_INF } from "../5-codegen-wgsl/wgsl-values.js";
-import { broadcastBinary } from "./host.js";
+import type { ScalarContext } from "../wgsl/contract.js";
+import { NAN, POS_INF } from "../wgsl/wgsl-values.js";
+import { broadcastBinary } from "../ir/host.js";
 import { broadcastShapes, requireFloat, requireSameDtype } from "./shape-rules.js";
 
 const INTEGER_SAFE = new Set(["add", "sub", "mul", "maximum", "minimum", "greater", "equal"]);

@@ -2,10 +2,10 @@
 import { defineOp, shapeError } from "../ir/define-op.js";
 import { formatType } from "../ir/types.js";
 import { Dim } from "../ir/types.js";
-import { copyAlongAxis, sizeOf, splitAt } from "./host.js";
+import { copyAlongAxis, sizeOf, splitAt } from "../ir/host.js";
 import { requireSameDtype } from "./shape-rules.js";
-import { alongAxis, atAxis } from "../5-codegen-wgsl/indexing.js";
-import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
+import { alongAxis, atAxis } from "../wgsl/indexing.js";
+import { u32 } from "../wgsl/wgsl-values.js";
 
 export const concat = defineOp<{ axis: number }>({
   name: "concat",

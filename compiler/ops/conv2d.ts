@@ -4,11 +4,11 @@ import type { TensorValue } from "../2-check/values.js";
 import { Dim, formatType } from "../ir/types.js";
 import { matmulKernel } from "./matmul.js";
 import { requireFloat, requireRank, requireSameDtype } from "./shape-rules.js";
-import type { KernelContext } from "../5-codegen-wgsl/contract.js";
-import { emitReduction } from "../5-codegen-wgsl/reduction.js";
-import { emitBlockedGemm, emitTiledGemm, fitTile, type Gemm } from "../5-codegen-wgsl/gemm.js";
-import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
-import type { WgslBuilder } from "../5-codegen-wgsl/wgsl-builder.js";
+import type { KernelContext } from "../wgsl/contract.js";
+import { emitReduction } from "../wgsl/reduction.js";
+import { emitBlockedGemm, emitTiledGemm, fitTile, type Gemm } from "../wgsl/gemm.js";
+import { u32 } from "../wgsl/wgsl-values.js";
+import type { WgslBuilder } from "../wgsl/wgsl-builder.js";
 
 const i32c = (n: number) => `${n}i`;
 

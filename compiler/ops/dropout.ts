@@ -2,7 +2,7 @@
 // training all ones. The layer multiplies by it, so the backward pass reuses the very mask the forward pass drew.
 import { defineOp } from "../ir/define-op.js";
 import type { Dim } from "../ir/types.js";
-import { countOf } from "../5-codegen-wgsl/indexing.js";
+import { countOf } from "../wgsl/indexing.js";
 
 export const dropoutMask = defineOp<{ rate: number; shape: readonly Dim[] }>({
   name: "dropout_mask",

@@ -2,8 +2,8 @@
 import { defineOp, ExecutionError, type HostData } from "../ir/define-op.js";
 import type { Dim } from "../ir/types.js";
 import { requireDtype, requireRank } from "./shape-rules.js";
-import { countOf } from "../5-codegen-wgsl/indexing.js";
-import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
+import { countOf } from "../wgsl/indexing.js";
+import { u32 } from "../wgsl/wgsl-values.js";
 
 const idMessage = (vocab: number) => `embedding: id {value} is outside the table's rows 0..${vocab - 1}`;
 

@@ -2,12 +2,12 @@
 import type { TensorValue } from "../2-check/values.js";
 import { defineOp, isShapeError, shapeError, type GradContext } from "../ir/define-op.js";
 import { Dim, formatType } from "../ir/types.js";
-import { broadcastIndex, sizeOf } from "./host.js";
+import { broadcastIndex, sizeOf } from "../ir/host.js";
 import { broadcastShapes, requireFloat, requireSameDtype } from "./shape-rules.js";
-import type { KernelContext } from "../5-codegen-wgsl/contract.js";
-import { broadcastSteps, coordinates, linear } from "../5-codegen-wgsl/indexing.js";
-import { emitBlockedGemm, emitTiledGemm, fitTile, type Gemm } from "../5-codegen-wgsl/gemm.js";
-import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
+import type { KernelContext } from "../wgsl/contract.js";
+import { broadcastSteps, coordinates, linear } from "../wgsl/indexing.js";
+import { emitBlockedGemm, emitTiledGemm, fitTile, type Gemm } from "../wgsl/gemm.js";
+import { u32 } from "../wgsl/wgsl-values.js";
 
 /**
  * Sizes of one batched matmul at concrete shapes, shared by the CPU reference and the WGSL kernel: rank-1 operands as

@@ -3,8 +3,8 @@ import { defineOp, ExecutionError, shapeError } from "../ir/define-op.js";
 import type { Dim } from "../ir/types.js";
 import { formatType } from "../ir/types.js";
 import { requireDtype } from "./shape-rules.js";
-import { countOf } from "../5-codegen-wgsl/indexing.js";
-import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
+import { countOf } from "../wgsl/indexing.js";
+import { u32 } from "../wgsl/wgsl-values.js";
 
 const labelMessage = (classes: number) => `cross_entropy: label {value} is outside the classes 0..${classes - 1}`;
 

@@ -3,9 +3,9 @@ import { defineOp, shapeError, type OpDef } from "../ir/define-op.js";
 import { Dim, formatType } from "../ir/types.js";
 import { convOutputSize } from "./conv2d.js";
 import { requireFloat, requireRank } from "./shape-rules.js";
-import type { KernelContext } from "../5-codegen-wgsl/contract.js";
-import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
-import type { WgslBuilder } from "../5-codegen-wgsl/wgsl-builder.js";
+import type { KernelContext } from "../wgsl/contract.js";
+import { u32 } from "../wgsl/wgsl-values.js";
+import type { WgslBuilder } from "../wgsl/wgsl-builder.js";
 
 interface PoolGeometry { n: number; h: number; w: number; c: number; oh: number; ow: number; size: number; stride: number }
 

@@ -2,13 +2,13 @@
 import type { TensorValue } from "../2-check/values.js";
 import { defineOp, shapeError, type GradContext, type OpDef } from "../ir/define-op.js";
 import { Dim } from "../ir/types.js";
-import { product } from "../2-check/dims.js";
-import { reductionIndex } from "./host.js";
+import { product } from "../ir/dims.js";
+import { reductionIndex } from "../ir/host.js";
 import { requireFloat } from "./shape-rules.js";
-import { coalesce, coordinates, linear } from "../5-codegen-wgsl/indexing.js";
-import { emitReduction } from "../5-codegen-wgsl/reduction.js";
-import { lowest } from "../5-codegen-wgsl/wgsl-values.js";
-import type { KernelContext } from "../5-codegen-wgsl/contract.js";
+import { coalesce, coordinates, linear } from "../wgsl/indexing.js";
+import { emitReduction } from "../wgsl/reduction.js";
+import { lowest } from "../wgsl/wgsl-values.js";
+import type { KernelContext } from "../wgsl/contract.js";
 
 export interface ReduceAttrs {
   [key: string]: readonly number[] | boolean;

@@ -1,8 +1,8 @@
 // Reshape to a fully resolved target shape (the layer resolves -1); element counts must agree symbolically.
 import { defineOp, shapeError } from "../ir/define-op.js";
-import { product } from "../2-check/dims.js";
+import { product } from "../ir/dims.js";
 import { formatType, type Dim } from "../ir/types.js";
-import { countOf } from "../5-codegen-wgsl/indexing.js";
+import { countOf } from "../wgsl/indexing.js";
 
 export const reshape = defineOp<{ shape: readonly Dim[] }>({
   name: "reshape",

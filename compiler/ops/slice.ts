@@ -1,9 +1,9 @@
 // A contiguous range [start, end) of one axis; bounds are resolved (no negatives) by the layer.
 import { defineOp, shapeError } from "../ir/define-op.js";
 import { formatType, type Dim } from "../ir/types.js";
-import { copyAlongAxis, sizeOf, splitAt } from "./host.js";
-import { alongAxis, atAxis } from "../5-codegen-wgsl/indexing.js";
-import { u32 } from "../5-codegen-wgsl/wgsl-values.js";
+import { copyAlongAxis, sizeOf, splitAt } from "../ir/host.js";
+import { alongAxis, atAxis } from "../wgsl/indexing.js";
+import { u32 } from "../wgsl/wgsl-values.js";
 
 export const slice = defineOp<{ axis: number; start: Dim; end: Dim }>({
   name: "slice",

@@ -1,7 +1,7 @@
 // Ops with no tensor inputs: model inputs, parameters, optimizer state, constants, a dim's value, the causal mask.
 import { defineOp, type OpDef } from "../ir/define-op.js";
 import { Dim, type DType } from "../ir/types.js";
-import { NEG_INF, u32 } from "../5-codegen-wgsl/wgsl-values.js";
+import { NEG_INF, u32 } from "../wgsl/wgsl-values.js";
 
 type NamedSource = { name: string; dtype: DType; shape: readonly Dim[] };
 

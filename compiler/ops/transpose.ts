@@ -1,8 +1,8 @@
 // Axis permutation: output axis i is input axis perm[i].
 import { defineOp, shapeError } from "../ir/define-op.js";
 import { formatType } from "../ir/types.js";
-import { offsetsOver, stridesOf } from "./host.js";
-import { coordinates, countOf, linear } from "../5-codegen-wgsl/indexing.js";
+import { offsetsOver, stridesOf } from "../ir/host.js";
+import { coordinates, countOf, linear } from "../wgsl/indexing.js";
 
 export const transpose = defineOp<{ perm: readonly number[] }>({
   name: "transpose",

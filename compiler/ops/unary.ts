@@ -2,7 +2,7 @@
 // Each op: its scalar function (the CPU reference) and its derivative written as IR (d = dy/dx, grad = g * d).
 import type { TensorValue } from "../2-check/values.js";
 import { defineOp, type Attrs, type GradContext, type OpDef } from "../ir/define-op.js";
-import type { ScalarContext } from "../5-codegen-wgsl/contract.js";
+import type { ScalarContext } from "../wgsl/contract.js";
 import { requireFloat } from "./shape-rules.js";
 
 const INTEGER_SAFE = new Set(["neg", "abs", "square"]);

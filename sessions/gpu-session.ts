@@ -1,0 +1,128 @@
+// A graph trained and run on a WebGPU device, with the CPU session's API (async where the GPU is): the compiler turns
+// each program (forward, backward, training step) into a manifest once per set of input shapes, and a GpuModel runs it.
+import { buildBackward } from "../compiler/3-autodiff/build-backward.js";
+import { buildTrainStep } from "../compiler/3-autodiff/train-step.js";
+import { emitProgram } from "../compiler/5-codegen-wgsl/emit-program.js";
+import { namedReads, toManifest } from "../compiler/5-codegen-wgsl/to-manifest.js";
+import type { Graph, NodeId } from "../compiler/ir/graph.js";
+import { formatType } from "../compiler/ir/types.js";
+import { paramSpecs, type SessionOptions } from "./cpu-session.js";
+import type { GpuContext } from "../runtime/device.js";
+import { ExecutionError } from "../runtime/errors.js";
+import type { ReadValue } from "../runtime/gpu-program.js";
+import { GpuModel, type Batch, type DeviceTensors } from "../runtime/gpu-model.js";
+import type { ProgramKind, ProgramManifest } from "../runtime/manifest.js";
+import { hostTensor, type HostTensor } from "../runtime/tensor.js";
+
+export interface GpuSessionOptions extends SessionOptions {
+  gpu: GpuContext;
+  /** Fold constant subgraphs on the host (default true). */
+  fold?: boolean;
+  /** Fuse kernels (default true). */
+  fuse?: boolean;
+  /** Share buffers between values whose lifetimes do not overlap (default true). */
+  planMemory?: boolean;
+  /** Read training losses back every this many steps (default 16). */
+  readEvery?: number;
+}
+
+export class GpuSession {
+  private readonly model: GpuModel;
+  private trainGraph: Graph | undefined;
+  private backwardGraph: Graph | undefined;
+
+  constructor(readonly forward: Graph, private readonly options: GpuSessionOptions) {
+    this.model = new GpuModel({ program: (kind, shapes, read) => this.compile(kind, shapes, read) }, paramSpecs(forward), {
+      gpu: options.gpu,
+      seed: options.seed,
+      ...(options.readEvery !== undefined ? { readEvery: options.readEvery } : {}),
+    });
+  }
+
+  get params(): DeviceTensors {
+    return this.model.params;
+  }
+
+  get state(): DeviceTensors {
+    return this.model.state;
+  }
+
+  get backend(): "webgpu" {
+    return "webgpu";
+  }
+
+  /** The adapter, in one line. */
+  get adapter(): string {
+    return this.model.adapter;
+  }
+
+  private graphOf(kind: ProgramKind): Graph {
+    if (kind === "forward") return this.forward;
+    if (kind === "backward") return (this.backwardGraph ??= buildBackward(this.forward));
+    if (!this.trainGraph) {
+      const optimizer = this.options.optimizer ?? this.forward.optimizer;
+      if (!optimizer || this.forward.loss === undefined) throw new Error("internal: the model has no `train` statement");
+      this.trainGraph = buildTrainStep(this.forward, optimizer);
+    }
+    return this.trainGraph;
+  }
+
+  /** The manifest of `kind` at these shapes, keeping `read`, named as the graph names them. */
+  compile(kind: ProgramKind, shapes: ReadonlyMap<string, readonly number[]>, read: readonly NodeId[]): ProgramManifest {
+    const graph = this.graphOf(kind);
+    const names = new Map(namedReads(graph).map((r) => [r.node, r.name]));
+    const plan = emitProgram(graph, shapes, {
+      limits: this.options.gpu.limits,
+      training: kind === "train",
+      fold: this.options.fold ?? true,
+      fuse: this.options.fuse ?? true,
+      keep: read,
+    });
+    return toManifest(graph, plan, {
+      kind,
+      read: read.map((node) => ({ node, ...(names.has(node) ? { name: names.get(node)! } : {}) })),
+      planMemory: this.options.planMemory ?? true,
+    });
+  }
+
+  private checkInputs(graph: Graph, batch: Batch): void {
+    for (const i of graph.inputs) if (!batch[i.name]) throw new ExecutionError(`no value for input \`${i.name}\` (${formatType(i.type)})`);
+  }
+
+  /** One optimizer step on a batch; resolves to the batch loss once it is read back (see GpuModel.trainStep). */
+  async trainStep(batch: Batch): Promise<number> {
+    const graph = this.graphOf("train");
+    this.checkInputs(graph, batch);
+    return this.model.trainStep(batch, graph.loss!);
+  }
+
+  /** Reads back the losses of training steps still waiting for theirs. */
+  flush(): Promise<void> {
+    return this.model.flush();
+  }
+
+  /** Forward pass without training (dropout off): every output, and the loss, or the nodes asked for. */
+  async run(batch: Batch, nodes?: readonly NodeId[]): Promise<Map<NodeId, ReadValue>> {
+    this.checkInputs(this.forward, batch);
+    const keep = nodes ?? [...this.forward.outputs.map((o) => o.node), ...(this.forward.loss !== undefined ? [this.forward.loss] : [])];
+    return this.model.run("forward", batch, [...new Set(keep)]);
+  }
+
+  /** The loss and d loss / d parameter for one batch, without updating anything and without dropout. */
+  async gradients(batch: Batch): Promise<{ loss: number; grads: Map<string, HostTensor> }> {
+    const graph = this.graphOf("backward");
+    this.checkInputs(graph, batch);
+    const read = [...new Set([graph.loss!, ...graph.grads!.map((g) => g.node)])];
+    const results = await this.model.run("backward", batch, read);
+    const grads = new Map(graph.grads!.map((g) => {
+      const v = results.get(g.node)!;
+      return [g.name, hostTensor("f32", [...v.shape], v.data instanceof Float32Array ? v.data : Float32Array.from(v.data))];
+    }));
+    return { loss: results.get(graph.loss!)!.data[0]!, grads };
+  }
+
+  /** Frees the session's device memory once the operations in flight are done (the device belongs to the caller). */
+  destroy(): Promise<void> {
+    return this.model.destroy();
+  }
+}

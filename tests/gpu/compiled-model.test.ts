@@ -1,0 +1,149 @@
+// `dlg compile` artifacts: a directory the runtime trains and runs without the compiler, exactly as the in-process
+// GPU session does from the same seed; a runtime whose import closure holds no compiler module and, outside the Node
+// helpers, no Node-only module (so a web page can ship it).
+import { ROOT } from "../helpers.js";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { compile } from "../../compiler/index.js";
+import { DEFAULT_LIMITS } from "../../compiler/wgsl/limits.js";
+import { CompiledModel } from "../../runtime/compiled-model.js";
+import type { GpuContext } from "../../runtime/device.js";
+import { GpuSession } from "../../sessions/gpu-session.js";
+import { ManifestError } from "../../runtime/manifest.js";
+import { readCompiledModel } from "../../runtime/node/compiled-dir.js";
+import { Random } from "../../runtime/random.js";
+import { hostTensor, type HostTensor } from "../../runtime/tensor.js";
+import { adapterTest, expectClose, openTestGpu } from "./gpu-helpers.js";
+import { runCli } from "../helpers.js";
+
+const root = ROOT;
+const work = mkdtempSync(join(tmpdir(), "dlg-compiled-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Every project module `entry` imports, directly or not (static and dynamic imports of relative paths). */
+function importClosure(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, "utf8");
+    for (const m of text.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)) visit(resolve(dirname(file), m[1]!.replace(/\.js$/, ".ts")));
+  };
+  visit(resolve(root, entry));
+  return new Set([...seen].map((f) => relative(root, f)));
+}
+
+function nodeImports(file: string): string[] {
+  const text = readFileSync(resolve(root, file), "utf8");
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*"((?:node:)?(?:fs|path|os|url|worker_threads|child_process|crypto|util)(?:\/[^"]*)?)"/g)].map((m) => m[1]!);
+}
+
+describe("the compiled-model runtime", () => {
+  it("imports no compiler module, and no Node module outside runtime/node", () => {
+    const closure = importClosure("runtime/node/compiled-dir.ts");
+    expect(closure.has("runtime/compiled-model.ts")).toBe(true);
+    expect(closure.has("runtime/gpu-program.ts")).toBe(true);
+    expect([...closure].filter((f) => !f.startsWith("runtime/"))).toEqual([]);
+    const browser = importClosure("runtime/compiled-model.ts");
+    expect([...browser].filter((f) => f.startsWith("runtime/node/"))).toEqual([]);
+    expect([...browser].flatMap((f) => nodeImports(f).map((m) => `${f}: ${m}`))).toEqual([]);
+  });
+});
+
+describe("dlg compile", () => {
+  it("writes deduplicated WGSL files and a manifest, and reports kernels, dispatches and peak memory", async () => {
+    const out = join(work, "mnist");
+    const r = await runCli(["compile", "dsl-examples/mnist-mlp.dlg", "--batch", "32", "-o", out]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^compiled MnistMLP for batch 32 into /);
+    expect(r.stdout).toMatch(/forward: \d+ kernels, \d+ dispatches per run, peak memory [\d.]+ MiB \([\d.]+ MiB without buffer sharing\)/);
+    expect(r.stdout).toMatch(/training step: \d+ kernels, \d+ dispatches per step/);
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    const files = readdirSync(join(out, "kernels"));
+    const named = new Set<string>();
+    for (const p of [manifest.programs.forward, manifest.programs.train]) for (const k of p.kernels) {
+      expect(k.wgsl).toBeUndefined();
+      named.add(k.file);
+    }
+    expect([...named].sort()).toEqual(files.map((f) => `kernels/${f}`).sort());
+    const texts = files.map((f) => readFileSync(join(out, "kernels", f), "utf8"));
+    expect(new Set(texts).size).toBe(texts.length);
+    expect(manifest.inputs).toEqual([{ name: "image", dtype: "f32", shape: [32, 28, 28] }, { name: "label", dtype: "i32", shape: [32] }]);
+
+    const json = await runCli(["compile", "dsl-examples/mnist-mlp.dlg", "--batch", "32", "-o", out, "--json"]);
+    const report = JSON.parse(json.stdout);
+    expect(report.train.dispatches).toBe(manifest.programs.train.kernels.length);
+    expect(report.train.peakBytes).toBeLessThan(report.train.unplannedBytes);
+    expect(report.wgslFiles).toBe(files.length);
+  });
+
+  it("refuses bad usage with one line", async () => {
+    expect(await runCli(["compile", "dsl-examples/iris-mlp.dlg", "-o", join(work, "x")])).toMatchObject({ code: 2, stderr: "dlg: compile: missing --batch N (programs are specialized for one batch size)\n" });
+    expect(await runCli(["compile", "dsl-examples/iris-mlp.dlg", "--batch", "8"])).toMatchObject({ code: 2, stderr: "dlg: compile: missing -o DIR\n" });
+    expect(await runCli(["compile", "dsl-examples/iris-mlp.dlg", "--batch", "0", "-o", join(work, "x")])).toMatchObject({ code: 2 });
+  });
+
+  it("names what is wrong with a damaged directory", async () => {
+    const out = join(work, "damaged");
+    expect((await runCli(["compile", "dsl-examples/iris-mlp.dlg", "--batch", "4", "-o", out])).code).toBe(0);
+    await expect(readCompiledModel(join(work, "nowhere"))).rejects.toThrow(/manifest\.json: no such file/);
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    rmSync(join(out, manifest.programs.forward.kernels[0].file));
+    await expect(readCompiledModel(out)).rejects.toThrow(ManifestError);
+    await expect(readCompiledModel(out)).rejects.toThrow(/programs\.forward\.kernels\[0\]: cannot read kernels\/.*\.wgsl: no such file/);
+    writeFileSync(join(out, "manifest.json"), JSON.stringify({ ...manifest, version: 7 }));
+    await expect(readCompiledModel(out)).rejects.toThrow(/has version 7; this runtime reads version 1/);
+    writeFileSync(join(out, "manifest.json"), "{");
+    await expect(readCompiledModel(out)).rejects.toThrow(/is not valid JSON/);
+  });
+});
+
+const gpu = await openTestGpu();
+
+function batchOf(rows: number, random: Random): Record<string, HostTensor> {
+  return {
+    features: hostTensor("f32", [rows, 4], Float32Array.from({ length: rows * 4 }, () => random.nextFloat() * 6)),
+    label: hostTensor("i32", [rows], Int32Array.from({ length: rows }, () => random.nextInt(3))),
+  };
+}
+
+describe("a compiled model on the device", () => {
+  adapterTest(gpu, "compiled-model");
+
+  it.skipIf(!gpu.ctx)("trains and runs exactly as the in-process session does from the same seed", async () => {
+    const out = join(work, "iris");
+    expect((await runCli(["compile", "dsl-examples/iris-mlp.dlg", "--batch", "8", "-o", out])).code).toBe(0);
+    const manifest = await readCompiledModel(out);
+    // `dlg compile` targets the WebGPU core limits; the session compiles for the same ones, so the kernels are identical.
+    const portable: GpuContext = Object.create(gpu.ctx!, { limits: { value: DEFAULT_LIMITS } });
+    const graph = compile(readFileSync(join(root, "dsl-examples/iris-mlp.dlg"), "utf8"), "iris-mlp.dlg").check!.graph;
+    const compiled = new CompiledModel(manifest, { gpu: gpu.ctx!, seed: 5, readEvery: 4 });
+    const session = new GpuSession(graph, { gpu: portable, seed: 5, readEvery: 4 });
+    try {
+      const random = new Random(9);
+      const batches = Array.from({ length: 10 }, () => batchOf(8, random));
+      const [a, b] = await Promise.all([Promise.all(batches.map((x) => compiled.trainStep(x))), Promise.all(batches.map((x) => session.trainStep(x)))]);
+      expect(a).toEqual(b);
+      const [pa, pb] = await Promise.all([compiled.params.toMap(), session.params.toMap()]);
+      expect([...pa.keys()].sort()).toEqual([...pb.keys()].sort());
+      for (const [name, t] of pb) expectClose(pa.get(name)!.data, t.data, { atol: 0, rtol: 0 }, name);
+      const [sa, sb] = await Promise.all([compiled.state.toMap(), session.state.toMap()]);
+      for (const [name, t] of sb) expectClose(sa.get(name)!.data, t.data, { atol: 0, rtol: 0 }, name);
+
+      const test = batchOf(8, random);
+      const outputs = await compiled.run(test);
+      const reference = await session.run(test);
+      expect([...outputs.keys()].sort()).toEqual(["logits", "loss"]);
+      expectClose(outputs.get("logits")!.data, reference.get(graph.outputs[0]!.node)!.data, { atol: 0, rtol: 0 }, "logits");
+
+      await expect(compiled.run(batchOf(5, random))).rejects.toThrow("input `features` has shape [5, 4], but IrisMLP was compiled for f32[8, 4] (batch 8)");
+      const { label: _, ...unlabeled } = test;
+      await expect(compiled.trainStep(unlabeled)).rejects.toThrow("no value for input `label` (i32[8])");
+    } finally {
+      await Promise.all([compiled.destroy(), session.destroy()]);
+    }
+  });
+});

@@ -1,0 +1,25 @@
+import { ROOT } from "../helpers.js";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compile } from "../../compiler/index.js";
+import { printGraph } from "../../compiler/ir/print.js";
+import { verifyGraph } from "../../compiler/ir/verify.js";
+
+const dir = join(ROOT, "tests", "golden", "ir");
+const update = process.env["UPDATE_GOLDEN"] === "1";
+
+describe("lowering to IR (golden text, refreshed with UPDATE_GOLDEN=1)", () => {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".dlg"))) {
+    it(`lowers ${file} to the expected primitive graph`, () => {
+      const text = readFileSync(join(dir, file), "utf8");
+      const result = compile(text, file);
+      expect(result.diagnostics).toEqual([]);
+      expect(verifyGraph(result.check!.graph)).toEqual([]);
+      const ir = printGraph(result.check!.graph);
+      const expectedPath = join(dir, file.replace(/\.dlg$/, ".ir"));
+      if (update || !existsSync(expectedPath)) writeFileSync(expectedPath, ir);
+      expect(ir).toBe(readFileSync(expectedPath, "utf8"));
+    });
+  }
+});
