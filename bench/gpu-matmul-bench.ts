@@ -5,7 +5,8 @@
 // DLG_ADAPTER=vulkan|gles|auto picks the adapter, as in the tests.
 import { performance } from "node:perf_hooks";
 import { Dim } from "../compiler/ir/dims.js";
-import { IRBuilder } from "../compiler/2-check/lower-to-ir.js";
+import { IRBuilder } from "../compiler/ir/builder.js";
+import "../compiler/ops/index.js";
 import { emitKernel, type KernelPlan } from "../compiler/5-codegen-wgsl/emit-kernel.js";
 import type { KernelLimits } from "../compiler/wgsl/limits.js";
 import { matmulKernel } from "../compiler/ops/matmul.js";

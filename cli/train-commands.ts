@@ -1,7 +1,8 @@
 // `dlg train`, `dlg run`, `dlg init`, `dlg grad`: the CPU reference backend driven from the command line.
 import cliProgress from "cli-progress";
 import type { Graph } from "../compiler/ir/graph.js";
-import { ExecutionError } from "../compiler/ir/define-op.js";
+import { ExecutionError as ReferenceExecutionError } from "../compiler/ir/define-op.js";
+import { ExecutionError } from "../runtime/errors.js";
 import { CodegenError } from "../compiler/wgsl/limits.js";
 import { CheckpointError, checkTensorsMatch } from "../runtime/checkpoint.js";
 import { ManifestError } from "../runtime/manifest.js";
@@ -17,7 +18,7 @@ import { UsageError, type CliIO } from "./io.js";
 
 /** Failures of data, checkpoints or numbers: one line, exit 1 (the program was fine, its inputs were not). */
 export function runtimeFailure(e: unknown): string | undefined {
-  if (e instanceof DataError || e instanceof CheckpointError || e instanceof TrainingError || e instanceof ExecutionError) return e.message;
+  if (e instanceof DataError || e instanceof CheckpointError || e instanceof TrainingError || e instanceof ExecutionError || e instanceof ReferenceExecutionError) return e.message;
   if (e instanceof GpuUnavailableError || e instanceof GpuDeviceError || e instanceof CodegenError || e instanceof ManifestError) return e.message;
   return undefined;
 }

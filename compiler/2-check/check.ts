@@ -12,7 +12,9 @@ import { builtins } from "./stdlib/index.js";
 import { elementwiseBinary, type BuiltinDef } from "./stdlib/define-layer.js";
 import { Dim } from "../ir/dims.js";
 import { initializers } from "./initializers.js";
-import { IRBuilder, LayerArgs, NamingScope, ShapeFailure, type InitSpec, type LayerContext } from "./lower-to-ir.js";
+import { IRBuilder, ShapeFailure, type InitSpec } from "../ir/builder.js";
+import "../ops/index.js";
+import { LayerArgs, NamingScope, type LayerContext } from "./lower-to-ir.js";
 import { bindArguments, type CallArg, type ParamKind, type ParamSpec } from "./signature.js";
 import { describeValue, intValue, isPoisoned, POISON, type TensorValue, type Value } from "./values.js";
 

@@ -1,19 +1,11 @@
 // Lowering: appends typed primitive nodes to the IR graph, names parameters, and gives layers a small API.
 import type { Span } from "../diagnostics/span.js";
+import { ShapeFailure, type InitSpec } from "../ir/builder.js";
 import { isShapeError, shapeError, type Attrs, type ShapeError } from "../ir/define-op.js";
-import { emptyGraph, type Graph } from "../ir/graph.js";
-import { getOp } from "../ir/registry.js";
 import { Dim, formatType, type DType, type TensorType } from "../ir/types.js";
 import { formatShape } from "../ir/dims.js";
 import type { BoundArg } from "./signature.js";
 import { describeValue, type TensorValue, type Value } from "./values.js";
-
-/** Thrown by lowering helpers and layers to abort one call with one diagnostic; the checker catches it. */
-export class ShapeFailure extends Error {
-  constructor(readonly error: ShapeError, readonly span?: Span) {
-    super(error.key);
-  }
-}
 
 /** Hands out unique, deterministic path components for parameter names within one block instance or iteration. */
 export class NamingScope {
@@ -36,56 +28,6 @@ export class NamingScope {
 
   qualify(...parts: string[]): string {
     return [...this.path, ...parts].join(".");
-  }
-}
-
-export interface InitSpec {
-  name: string;
-  args: readonly number[];
-}
-
-export class IRBuilder {
-  /** Appends to `graph` (a fresh one by default); later phases extend a copy of the forward graph. */
-  constructor(readonly graph: Graph = emptyGraph()) {}
-
-  op(name: string, inputs: readonly TensorValue[], attrs: Attrs = {}, span?: Span, label?: string): TensorValue {
-    const type = getOp(name).shape(inputs.map((i) => i.type), attrs);
-    if (isShapeError(type)) throw new ShapeFailure(type);
-    for (const d of type.shape) {
-      const v = d.constValue();
-      if (v !== undefined && v <= 0) throw new ShapeFailure(shapeError("negativeDim", { dim: d.toString() }, `${name} would produce ${formatType(type)}`));
-      // Products of large dims (flatten, reshape) can pass 2^53, where numbers stop being exact integers.
-      if (!d.isExact()) throw new ShapeFailure(shapeError("badValue", { what: `${name}: a dim of the result`, value: "too large to be exact", expected: "an integer below 2^53" }));
-    }
-    const id = this.graph.nodes.length;
-    const node = { id, op: name, inputs: inputs.map((i) => i.node), attrs, type, ...(span ? { span } : {}), ...(label ? { label } : {}) };
-    this.graph.nodes.push(node);
-    return { kind: "tensor", type, node: id };
-  }
-
-  input(name: string, type: TensorType, span: Span): TensorValue {
-    const v = this.op("input", [], { name, dtype: type.dtype, shape: type.shape }, span, name);
-    this.graph.inputs.push({ name, node: v.node, type });
-    return v;
-  }
-
-  param(name: string, type: TensorType, init: InitSpec, span: Span): TensorValue {
-    if (type.shape.some((d) => !d.isConst()))
-      throw new ShapeFailure(shapeError("symbolicParam", { param: name, shape: formatShape(type.shape) }, undefined,
-        "give the dims of the inputs this parameter depends on as numbers or hyperparameters"));
-    const v = this.op("param", [], { name, dtype: type.dtype, shape: type.shape, init: init.name, initArgs: init.args }, span, name);
-    this.graph.params.push({ name, node: v.node, type, init: init.name, initArgs: init.args });
-    return v;
-  }
-
-  /** Names a node after the binding that holds it, unless it already has a name (an input, or an earlier binding). */
-  labelNode(id: number, label: string): void {
-    const node = this.graph.nodes[id];
-    if (node && node.label === undefined) node.label = label;
-  }
-
-  constant(value: number, dtype: DType = "f32"): TensorValue {
-    return this.op("constant", [], { value, dtype });
   }
 }
 

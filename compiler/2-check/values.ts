@@ -1,13 +1,9 @@
 // What an expression evaluates to during checking: a tensor (an IR node), a compile-time scalar, a list, or poison.
-import type { NodeId } from "../ir/graph.js";
-import { formatType, type TensorType } from "../ir/types.js";
 import { Dim } from "../ir/dims.js";
+import { formatType } from "../ir/types.js";
+import type { TensorValue } from "../ir/value.js";
 
-export interface TensorValue {
-  kind: "tensor";
-  type: TensorType;
-  node: NodeId;
-}
+export type { TensorValue };
 
 export type Value =
   | TensorValue

@@ -1,7 +1,7 @@
 // Reverse-mode differentiation over the IR: from the scalar loss, every op's vjp appends gradient ops to the graph,
 // in reverse topological order, summing the contributions of a value used several times. No closures, no tape:
 // the backward pass is ordinary IR, so later phases fuse, plan and compile it like the forward pass.
-import { IRBuilder } from "../2-check/lower-to-ir.js";
+import { IRBuilder } from "../ir/builder.js";
 import type { TensorValue } from "../2-check/values.js";
 import { Dim } from "../ir/dims.js";
 import type { GradContext } from "../ir/define-op.js";

@@ -1,7 +1,7 @@
 // One training step as one IR graph: forward, loss, backward, and the optimizer's update of every parameter, with
 // optimizer state (momentum, Adam's moments, the step count) as named state tensors. The CPU executor runs it as is
 // and the GPU backend compiles it whole, so no update logic lives outside the IR.
-import { IRBuilder } from "../2-check/lower-to-ir.js";
+import { IRBuilder } from "../ir/builder.js";
 import type { TensorValue } from "../2-check/values.js";
 import type { Graph, Optimizer } from "../ir/graph.js";
 import { buildBackward, valueOf } from "./build-backward.js";

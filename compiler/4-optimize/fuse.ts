@@ -5,7 +5,7 @@
 // code generator (`epilogueHost`), since only it knows whether an emitter writes through the store hook.
 import type { ConcreteType } from "../ir/define-op.js";
 import type { Graph, IRNode, NodeId } from "../ir/graph.js";
-import { getOp } from "../ir/registry.js";
+import { opDef as getOp } from "../ops/index.js";
 
 export interface FusionGroup {
   /** Members in topological order; the last is the root, whose shape is the group's iteration space. */

@@ -6,7 +6,7 @@
 import type { FusionGroup } from "../4-optimize/fuse.js";
 import type { ConcreteType } from "../ir/define-op.js";
 import type { IRNode, NodeId } from "../ir/graph.js";
-import { getOp } from "../ir/registry.js";
+import { opDef as getOp } from "../ops/index.js";
 import type { Dim, DType, TensorType } from "../ir/types.js";
 import type { KernelContext, ScalarContext } from "../wgsl/contract.js";
 import { broadcastOffset, countOf, lazyCoordinates } from "../wgsl/indexing.js";

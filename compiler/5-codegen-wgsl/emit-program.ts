@@ -5,7 +5,7 @@
 import { bindDims, concreteType } from "../ir/interpret.js";
 import type { ConcreteType, ExecContext, HostData } from "../ir/define-op.js";
 import type { Graph, NodeId } from "../ir/graph.js";
-import { getOp } from "../ir/registry.js";
+import { opDef as getOp } from "../ops/index.js";
 import { Dim, isFloat } from "../ir/types.js";
 import { fuseGraph, type FusionGroup } from "../4-optimize/fuse.js";
 import { describeNode, emitGroupKernel, emitKernel, epilogueBindings, type KernelPlan } from "./emit-kernel.js";

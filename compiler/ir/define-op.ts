@@ -1,10 +1,10 @@
-// The contract every primitive op declares once: its name, fusion kind, shape rule, CPU reference, gradient as IR
-// and WGSL emitter, so that one file keeps describing one op.
+// What every primitive op declares about its meaning, whatever the target: name, fusion kind, shape rule, CPU
+// reference and gradient as IR. The WGSL emitter completes the declaration one layer up (ops/define-op.ts), so that
+// one file still describes one op while the IR knows nothing of code generation.
 import type { MessageKey, MessageParams } from "../diagnostics/messages.js";
 import type { Dim } from "./dims.js";
-import type { TensorValue } from "../2-check/values.js";
 import type { DType, TensorType } from "./types.js";
-import type { WgslEmitter } from "../wgsl/contract.js";
+import type { TensorValue } from "./value.js";
 
 /** What the fusion pass reads; it never looks at op names (TVM's op patterns). */
 export type FusionKind = "elementwise" | "broadcast" | "injective" | "reduce" | "opaque" | "source";
@@ -65,7 +65,7 @@ export interface GradContext {
   sumTo(grad: TensorValue, type: TensorType): TensorValue;
 }
 
-export interface OpDef<A extends Attrs = Attrs> {
+export interface OpSemantics<A extends Attrs = Attrs> {
   name: string;
   fusion: FusionKind;
   /** Number of tensor inputs, or "variadic". */
@@ -78,16 +78,7 @@ export interface OpDef<A extends Attrs = Attrs> {
    * differentiable flows through (sources, integer-valued ops).
    */
   vjp?(ctx: GradContext, attrs: A): readonly (TensorValue | undefined)[];
-  /**
-   * WGSL code generation (required: an op without a kernel cannot be compiled for the GPU): a scalar expression for
-   * elementwise ops, a kernel body for the others, "bound" for sources whose buffers the runtime binds.
-   */
-  wgsl: WgslEmitter<A>;
-}
-
-export function defineOp<A extends Attrs>(def: OpDef<A>): OpDef<A> {
-  return def;
 }
 
 /** A run-time failure of a reference op on bad data (a label outside the classes); reported as one line. */
-export { ExecutionError } from "../../runtime/errors.js";
+export class ExecutionError extends Error {}

@@ -1,32 +1,36 @@
-// Every primitive op, by name. A test checks this list against the files in compiler/ops/.
-import type { OpDef } from "./define-op.js";
-import { binaryOps } from "../ops/binary.js";
-import { broadcastTo } from "../ops/broadcast-to.js";
-import { cast } from "../ops/cast.js";
-import { concat } from "../ops/concat.js";
-import { conv2d, conv2dGradInput, conv2dGradKernel } from "../ops/conv2d.js";
-import { dropoutMask } from "../ops/dropout.js";
-import { gather, gatherGrad } from "../ops/gather.js";
-import { matmul } from "../ops/matmul.js";
-import { pick, pickGrad } from "../ops/pick.js";
-import { avgPool2d, avgPool2dGrad, maxPool2d, maxPool2dGrad } from "../ops/pool2d.js";
-import { reduceMax, reduceMean, reduceSum } from "../ops/reduce.js";
-import { reshape } from "../ops/reshape.js";
-import { padAxis, slice } from "../ops/slice.js";
-import { causalMask, constant, dimSize, input, param, state } from "../ops/sources.js";
-import { transpose } from "../ops/transpose.js";
-import { unaryOps } from "../ops/unary.js";
+// The primitive ops the IR's machinery (builder, verifier, interpreter, gradient rules) looks up by name. The IR sits
+// below the ops, so it cannot import them: each op's file declares its name and attribute type by adding an entry to
+// OpCatalog, and compiler/ops/index.ts registers the definitions once, as MLIR registers a dialect's ops. A name that
+// no op declares does not type-check; a declared op that was never registered fails on first use, naming the op.
+import type { OpSemantics } from "./define-op.js";
 
-const all = [
-  ...unaryOps, ...binaryOps, broadcastTo, cast, concat, conv2d, conv2dGradInput, conv2dGradKernel, dropoutMask, gather, gatherGrad,
-  matmul, pick, pickGrad, avgPool2d, avgPool2dGrad, maxPool2d, maxPool2dGrad, reduceMax, reduceMean, reduceSum, reshape, slice,
-  padAxis, causalMask, constant, dimSize, input, param, state, transpose,
-] as readonly OpDef[];
+/** Every primitive op's attributes, by op name: one entry per op, added by the op's own file. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface OpCatalog {}
 
-export const registry: ReadonlyMap<string, OpDef> = new Map(all.map((op) => [op.name, op]));
+export type OpName = keyof OpCatalog & string;
+export type OpAttrs<N extends OpName> = OpCatalog[N];
 
-export function getOp(name: string): OpDef {
-  const op = registry.get(name);
-  if (!op) throw new Error(`internal: no primitive op named ${name}`);
+const registered = new Map<string, OpSemantics>();
+
+/** Called once by compiler/ops/index.ts with the whole table; an op registered under another name is a bug. */
+export function registerOps(table: Readonly<Record<string, OpSemantics>>): void {
+  for (const [name, def] of Object.entries(table)) {
+    if (def.name !== name) throw new Error(`internal: op ${def.name} is registered as ${name}`);
+    const previous = registered.get(name);
+    if (previous && previous !== def) throw new Error(`internal: two ops named ${name}`);
+    registered.set(name, def);
+  }
+}
+
+/** The registered ops, by name (empty until compiler/ops has been imported). */
+export const registry: ReadonlyMap<string, OpSemantics> = registered;
+
+export function getOp(name: string): OpSemantics {
+  const op = registered.get(name);
+  if (!op)
+    throw new Error(registered.size === 0
+      ? `internal: no primitive ops are registered (import compiler/ops/index.js before building or running a graph; asked for ${name})`
+      : `internal: no primitive op named ${name}`);
   return op;
 }

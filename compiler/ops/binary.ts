@@ -1,6 +1,7 @@
 // Elementwise ops of two tensors with NumPy broadcasting. Gradients are summed back to each input's shape.
-import type { TensorValue } from "../2-check/values.js";
-import { defineOp, isShapeError, type GradContext, type OpDef } from "../ir/define-op.js";
+import type { TensorValue } from "../ir/value.js";
+import { isShapeError, type GradContext } from "../ir/define-op.js";
+import { defineOp, type OpDef } from "./define-op.js";
 import type { ScalarContext } from "../wgsl/contract.js";
 import { NAN, POS_INF } from "../wgsl/wgsl-values.js";
 import { broadcastBinary } from "../ir/host.js";

@@ -1,5 +1,6 @@
 // Stretches a tensor to a larger shape by NumPy broadcasting (the gradient of a reduction).
-import { defineOp, isShapeError, shapeError } from "../ir/define-op.js";
+import { isShapeError, shapeError } from "../ir/define-op.js";
+import { defineOp } from "./define-op.js";
 import { formatType, type Dim } from "../ir/types.js";
 import { broadcastIndex } from "../ir/host.js";
 import { broadcastShapes } from "./shape-rules.js";

@@ -1,5 +1,5 @@
 // Converts between dtypes: floats to integers truncate toward zero, as in PyTorch.
-import { defineOp } from "../ir/define-op.js";
+import { defineOp } from "./define-op.js";
 import { isFloat, type DType } from "../ir/types.js";
 
 export const cast = defineOp<{ dtype: DType }>({

@@ -1,5 +1,6 @@
 // Concatenation along one (normalized) axis; every other dim must agree.
-import { defineOp, shapeError } from "../ir/define-op.js";
+import { shapeError } from "../ir/define-op.js";
+import { defineOp } from "./define-op.js";
 import { formatType } from "../ir/types.js";
 import { Dim } from "../ir/types.js";
 import { copyAlongAxis, sizeOf, splitAt } from "../ir/host.js";

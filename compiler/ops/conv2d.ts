@@ -1,6 +1,7 @@
 // 2-D convolution, channels last: x [N, H, W, C] with kernel [k, k, C, F] -> [N, H', W', F].
-import { defineOp, shapeError } from "../ir/define-op.js";
-import type { TensorValue } from "../2-check/values.js";
+import { shapeError } from "../ir/define-op.js";
+import { defineOp } from "./define-op.js";
+import type { TensorValue } from "../ir/value.js";
 import { Dim, formatType } from "../ir/types.js";
 import { matmulKernel } from "./matmul.js";
 import { requireFloat, requireRank, requireSameDtype } from "./shape-rules.js";

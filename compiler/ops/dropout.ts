@@ -1,6 +1,6 @@
 // Inverted dropout's mask: in training each element is 0 with probability `rate` and 1/(1-rate) otherwise; outside
 // training all ones. The layer multiplies by it, so the backward pass reuses the very mask the forward pass drew.
-import { defineOp } from "../ir/define-op.js";
+import { defineOp } from "./define-op.js";
 import type { Dim } from "../ir/types.js";
 import { countOf } from "../wgsl/indexing.js";
 

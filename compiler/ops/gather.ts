@@ -1,5 +1,6 @@
 // Row lookup: table [V, D] indexed by integer ids [...] -> [..., D] (embedding's forward), and its scatter-add gradient.
-import { defineOp, ExecutionError, type HostData } from "../ir/define-op.js";
+import { ExecutionError, type HostData } from "../ir/define-op.js";
+import { defineOp } from "./define-op.js";
 import type { Dim } from "../ir/types.js";
 import { requireDtype, requireRank } from "./shape-rules.js";
 import { countOf } from "../wgsl/indexing.js";

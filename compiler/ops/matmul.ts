@@ -1,6 +1,7 @@
 // Batched matrix product: [..., M, K] @ [..., K, P] -> [..., M, P], leading dims broadcast; rank-1 operands as in NumPy.
-import type { TensorValue } from "../2-check/values.js";
-import { defineOp, isShapeError, shapeError, type GradContext } from "../ir/define-op.js";
+import type { TensorValue } from "../ir/value.js";
+import { isShapeError, shapeError, type GradContext } from "../ir/define-op.js";
+import { defineOp } from "./define-op.js";
 import { Dim, formatType } from "../ir/types.js";
 import { broadcastIndex, sizeOf } from "../ir/host.js";
 import { broadcastShapes, requireFloat, requireSameDtype } from "./shape-rules.js";

@@ -1,5 +1,6 @@
 // Picks one entry of the last axis per row: x [..., C] and integer indices [...] -> [...] (cross-entropy's selection).
-import { defineOp, ExecutionError, shapeError } from "../ir/define-op.js";
+import { ExecutionError, shapeError } from "../ir/define-op.js";
+import { defineOp } from "./define-op.js";
 import type { Dim } from "../ir/types.js";
 import { formatType } from "../ir/types.js";
 import { requireDtype } from "./shape-rules.js";

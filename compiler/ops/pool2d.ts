@@ -1,5 +1,6 @@
 // Max and average pooling over [N, H, W, C] with a square window and valid padding, and their gradients.
-import { defineOp, shapeError, type OpDef } from "../ir/define-op.js";
+import { shapeError } from "../ir/define-op.js";
+import { defineOp, type OpDef } from "./define-op.js";
 import { Dim, formatType } from "../ir/types.js";
 import { convOutputSize } from "./conv2d.js";
 import { requireFloat, requireRank } from "./shape-rules.js";

@@ -1,6 +1,7 @@
 // Reductions over a set of axes (already normalized to 0..rank-1, sorted), keeping them as size 1 when asked.
-import type { TensorValue } from "../2-check/values.js";
-import { defineOp, shapeError, type GradContext, type OpDef } from "../ir/define-op.js";
+import type { TensorValue } from "../ir/value.js";
+import { shapeError, type GradContext } from "../ir/define-op.js";
+import { defineOp, type OpDef } from "./define-op.js";
 import { Dim } from "../ir/types.js";
 import { product } from "../ir/dims.js";
 import { reductionIndex } from "../ir/host.js";

@@ -1,5 +1,6 @@
 // Reshape to a fully resolved target shape (the layer resolves -1); element counts must agree symbolically.
-import { defineOp, shapeError } from "../ir/define-op.js";
+import { shapeError } from "../ir/define-op.js";
+import { defineOp } from "./define-op.js";
 import { product } from "../ir/dims.js";
 import { formatType, type Dim } from "../ir/types.js";
 import { countOf } from "../wgsl/indexing.js";

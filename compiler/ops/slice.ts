@@ -1,5 +1,6 @@
 // A contiguous range [start, end) of one axis; bounds are resolved (no negatives) by the layer.
-import { defineOp, shapeError } from "../ir/define-op.js";
+import { shapeError } from "../ir/define-op.js";
+import { defineOp } from "./define-op.js";
 import { formatType, type Dim } from "../ir/types.js";
 import { copyAlongAxis, sizeOf, splitAt } from "../ir/host.js";
 import { alongAxis, atAxis } from "../wgsl/indexing.js";

@@ -1,5 +1,5 @@
 // Ops with no tensor inputs: model inputs, parameters, optimizer state, constants, a dim's value, the causal mask.
-import { defineOp, type OpDef } from "../ir/define-op.js";
+import { defineOp, type OpDef } from "./define-op.js";
 import { Dim, type DType } from "../ir/types.js";
 import { NEG_INF, u32 } from "../wgsl/wgsl-values.js";
 

@@ -1,5 +1,6 @@
 // Axis permutation: output axis i is input axis perm[i].
-import { defineOp, shapeError } from "../ir/define-op.js";
+import { shapeError } from "../ir/define-op.js";
+import { defineOp } from "./define-op.js";
 import { formatType } from "../ir/types.js";
 import { offsetsOver, stridesOf } from "../ir/host.js";
 import { coordinates, countOf, linear } from "../wgsl/indexing.js";

@@ -1,7 +1,8 @@
 // Elementwise ops of one tensor. Integer tensors are accepted only where the result stays an integer.
 // Each op: its scalar function (the CPU reference) and its derivative written as IR (d = dy/dx, grad = g * d).
-import type { TensorValue } from "../2-check/values.js";
-import { defineOp, type Attrs, type GradContext, type OpDef } from "../ir/define-op.js";
+import type { TensorValue } from "../ir/value.js";
+import { type Attrs, type GradContext } from "../ir/define-op.js";
+import { defineOp, type OpDef } from "./define-op.js";
 import type { ScalarContext } from "../wgsl/contract.js";
 import { requireFloat } from "./shape-rules.js";
 

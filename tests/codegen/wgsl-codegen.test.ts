@@ -6,7 +6,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Dim } from "../../compiler/ir/dims.js";
-import { IRBuilder } from "../../compiler/2-check/lower-to-ir.js";
+import { IRBuilder } from "../../compiler/ir/builder.js";
 import { buildTrainStep } from "../../compiler/3-autodiff/train-step.js";
 import { emitProgram } from "../../compiler/5-codegen-wgsl/emit-program.js";
 import { CodegenError, DEFAULT_LIMITS, type KernelLimits } from "../../compiler/wgsl/limits.js";

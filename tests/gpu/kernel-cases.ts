@@ -3,8 +3,8 @@
 // the GPU differential tests and the GPU-free code generation tests.
 import fc from "fast-check";
 import { Dim } from "../../compiler/ir/dims.js";
-import { IRBuilder } from "../../compiler/2-check/lower-to-ir.js";
-import type { TensorValue } from "../../compiler/2-check/values.js";
+import { IRBuilder } from "../../compiler/ir/builder.js";
+import type { TensorValue } from "../../compiler/ir/value.js";
 import type { Attrs } from "../../compiler/ir/define-op.js";
 import type { Graph, NodeId } from "../../compiler/ir/graph.js";
 import type { HostValue } from "../../compiler/ir/interpret.js";

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
-import { ExecutionError } from "../../compiler/ir/define-op.js";
+import { ExecutionError } from "../../runtime/errors.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import { CpuSession } from "../../sessions/cpu-session.js";
 import { describeAdapter, GpuDeviceError, GpuUnavailableError, guarded, openDevice } from "../../runtime/device.js";

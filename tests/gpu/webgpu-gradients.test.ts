@@ -4,8 +4,8 @@
 // through the session API: parameters uploaded with params.set, gradients read back.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { IRBuilder } from "../../compiler/2-check/lower-to-ir.js";
-import type { TensorValue } from "../../compiler/2-check/values.js";
+import { IRBuilder } from "../../compiler/ir/builder.js";
+import type { TensorValue } from "../../compiler/ir/value.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import { registry } from "../../compiler/ir/registry.js";
 import { CpuSession } from "../../sessions/cpu-session.js";

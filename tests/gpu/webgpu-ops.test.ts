@@ -4,14 +4,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Dim } from "../../compiler/ir/dims.js";
-import { IRBuilder } from "../../compiler/2-check/lower-to-ir.js";
+import { IRBuilder } from "../../compiler/ir/builder.js";
 import { emitKernel } from "../../compiler/5-codegen-wgsl/emit-kernel.js";
 import { emitProgram } from "../../compiler/5-codegen-wgsl/emit-program.js";
 import { toManifest } from "../../compiler/5-codegen-wgsl/to-manifest.js";
 import { DEFAULT_LIMITS, type KernelLimits } from "../../compiler/wgsl/limits.js";
 import type { Graph, NodeId } from "../../compiler/ir/graph.js";
 import { interpret, type HostValue } from "../../compiler/ir/interpret.js";
-import { registry } from "../../compiler/ir/registry.js";
+import { ops as registry } from "../../compiler/ops/index.js";
 import type { GpuContext } from "../../runtime/device.js";
 import { drawRandomBits, ProgramInstance, type NamedBuffers } from "../../runtime/gpu-program.js";
 import { Random } from "../../runtime/random.js";

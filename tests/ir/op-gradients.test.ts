@@ -2,8 +2,8 @@
 // differences of its own CPU reference, in float64, on random shapes and values (fast-check, seeded).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { IRBuilder } from "../../compiler/2-check/lower-to-ir.js";
-import type { TensorValue } from "../../compiler/2-check/values.js";
+import { IRBuilder } from "../../compiler/ir/builder.js";
+import type { TensorValue } from "../../compiler/ir/value.js";
 import { buildBackward } from "../../compiler/3-autodiff/build-backward.js";
 import { interpret, type HostValue } from "../../compiler/ir/interpret.js";
 import { registry } from "../../compiler/ir/registry.js";

@@ -7,8 +7,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Dim } from "../../compiler/ir/dims.js";
-import { IRBuilder } from "../../compiler/2-check/lower-to-ir.js";
-import type { TensorValue } from "../../compiler/2-check/values.js";
+import { IRBuilder } from "../../compiler/ir/builder.js";
+import type { TensorValue } from "../../compiler/ir/value.js";
 import { buildBackward } from "../../compiler/3-autodiff/build-backward.js";
 import { buildTrainStep } from "../../compiler/3-autodiff/train-step.js";
 import { batchShapes } from "../../compiler/5-codegen-wgsl/compile-model.js";
