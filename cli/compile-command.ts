@@ -1,8 +1,8 @@
 // `dlg compile FILE --batch N -o DIR`: a model's forward program and training step as WGSL files and a manifest.json
 // that the runtime loads without the compiler (runtime/compiled-model.ts), and a report of what a step costs.
+import { compileModel } from "../compiler/index.js";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { compileModel } from "../compiler/5-codegen-wgsl/compile-model.js";
 import type { Graph, Optimizer } from "../compiler/ir/graph.js";
 import type { ModelManifest, ProgramManifest } from "../runtime/manifest.js";
 import { MANIFEST_FILE } from "../runtime/node/compiled-dir.js";

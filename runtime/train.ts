@@ -1,20 +1,35 @@
 // The training loop over a bound dataset: shuffled mini-batches, per-epoch mean loss, held-out loss and accuracy.
-import type { Graph, NodeId } from "../compiler/ir/graph.js";
-import type { HostValue } from "../compiler/ir/interpret.js";
 import { streams } from "./random.js";
 import { sliceRows, takeRows, type HostTensor } from "./tensor.js";
 
 export type Split = Readonly<Record<string, HostTensor>>;
 
-/** What the loop needs of a backend: the CPU session answers at once, the GPU session with promises. */
+/** The output a classifier's loss scores as class scores (classes last) and the input holding its labels, by name. */
+export interface ClassifierTarget {
+  output: string;
+  labels: string;
+}
+
+/** A forward pass without training: the loss when the model has one, and the outputs asked for, by name. */
+export interface Evaluation {
+  loss: number | undefined;
+  outputs: ReadonlyMap<string, { shape: readonly number[]; data: ArrayLike<number> }>;
+}
+
+/**
+ * What the loop needs of a backend: the CPU session answers at once, the GPU session with promises. It is told what
+ * to score (recorded by the checker from the loss), never left to search a graph, so it runs without the compiler.
+ */
 export interface TrainableSession {
-  readonly forward: Graph;
   readonly backend: "cpu" | "webgpu";
+  /** What held-out accuracy is measured on; undefined when the model is not a classifier. */
+  readonly classifier: ClassifierTarget | undefined;
   /** A GPU session resolves a step's loss when it reads it back, with those of later steps (see `flush`). */
   trainStep(batch: Split): number | Promise<number>;
   /** Reads back the losses of steps still waiting for theirs. */
   flush?(): Promise<void>;
-  run(batch: Split, nodes?: readonly NodeId[]): Map<NodeId, HostValue> | Promise<Map<NodeId, HostValue>>;
+  /** The forward pass (dropout off) on a batch: its loss and the named outputs. */
+  evaluateBatch(batch: Split, outputs: readonly string[]): Evaluation | Promise<Evaluation>;
 }
 
 export interface EpochReport {
@@ -46,30 +61,6 @@ export function rowsOf(split: Split): number {
   return first?.shape[0] ?? 0;
 }
 
-/**
- * The output to score and the labels to score it against, when the model is a classifier: the labels are the integer
- * input that cross-entropy picks from (not merely an input of the right shape: a language model's `tokens` and
- * `targets` have the same shape), and the output is the model output of the picked logits' shape it is computed from.
- */
-export function classificationTarget(graph: Graph): { output: NodeId; labels: string } | undefined {
-  for (const pick of graph.nodes.filter((n) => n.op === "pick")) {
-    const labels = graph.nodes[pick.inputs[1]!]!;
-    if (labels.op !== "input") continue;
-    const ancestors = new Set<NodeId>();
-    const stack = [pick.inputs[0]!];
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      if (ancestors.has(id)) continue;
-      ancestors.add(id);
-      stack.push(...graph.nodes[id]!.inputs);
-    }
-    const picked = graph.nodes[pick.inputs[0]!]!.type;
-    const output = graph.outputs.find((o) => ancestors.has(o.node) && o.type.shape.length === picked.shape.length && o.type.shape.every((d, i) => d.equals(picked.shape[i]!)));
-    if (output) return { output: output.node, labels: labels.attrs["name"] as string };
-  }
-  return undefined;
-}
-
 /** How many training steps may be recorded before the oldest one's loss is awaited. */
 const STEPS_AHEAD = 64;
 
@@ -78,19 +69,17 @@ function batches(rows: number, batch: number): number {
 }
 
 export async function evaluate(session: TrainableSession, split: Split, batch: number): Promise<{ loss: number; accuracy: number | null }> {
-  const graph = session.forward;
-  const target = classificationTarget(graph);
+  const target = session.classifier;
   const rows = rowsOf(split);
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < rows; start += batch) {
     const end = Math.min(rows, start + batch);
     const part = Object.fromEntries(Object.entries(split).map(([k, v]) => [k, sliceRows(v, start, end)]));
-    const nodes = [...(graph.loss !== undefined ? [graph.loss] : []), ...(target ? [target.output] : [])];
-    const out = await session.run(part, nodes);
-    if (graph.loss !== undefined) lossSum += out.get(graph.loss)!.data[0]! * (end - start);
+    const out = await session.evaluateBatch(part, target ? [target.output] : []);
+    if (out.loss !== undefined) lossSum += out.loss * (end - start);
     if (target) {
-      const scores = out.get(target.output)!;
+      const scores = out.outputs.get(target.output)!;
       const classes = scores.shape[scores.shape.length - 1]!;
       const labels = part[target.labels]!.data;
       for (let r = 0; r < labels.length; r++) {

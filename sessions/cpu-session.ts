@@ -1,18 +1,27 @@
 // A model instantiated on the CPU reference executor: parameters and optimizer state live here, a training step is
 // one run of the train-step graph, and the updates it produces replace the old values.
-import { buildTrainStep } from "../compiler/3-autodiff/train-step.js";
-import { buildBackward } from "../compiler/3-autodiff/build-backward.js";
+import { programGraph } from "../compiler/index.js";
 import type { HostData } from "../compiler/ir/define-op.js";
 import type { Graph, NodeId, Optimizer } from "../compiler/ir/graph.js";
 import { interpret, type HostValue } from "../compiler/ir/interpret.js";
 import { initializeParams, type ParamSpec } from "../runtime/initialize.js";
 import { streams, type Random } from "../runtime/random.js";
 import { hostTensor, type HostTensor } from "../runtime/tensor.js";
+import type { ClassifierTarget, Evaluation } from "../runtime/train.js";
 
 function toHost(v: HostValue, dtype: "f32" | "i32"): HostTensor {
   const data: HostData = v.data;
   const typed = dtype === "i32" ? (data instanceof Int32Array ? data : Int32Array.from(data)) : data instanceof Float32Array ? data : Float32Array.from(data);
   return hostTensor(dtype, [...v.shape], typed);
+}
+
+/** The nodes of the named outputs; a name the model does not output is a caller's bug. */
+export function outputNodes(forward: Graph, names: readonly string[]): NodeId[] {
+  return names.map((name) => {
+    const output = forward.outputs.find((o) => o.name === name);
+    if (!output) throw new Error(`internal: the model has no output named ${name}`);
+    return output.node;
+  });
 }
 
 /** The parameters of a graph as initialization needs them. */
@@ -48,9 +57,7 @@ export class CpuSession {
 
   private trainStepGraph(): Graph {
     if (!this.trainGraph) {
-      const optimizer = this.options.optimizer ?? this.forward.optimizer;
-      if (!optimizer || this.forward.loss === undefined) throw new Error("internal: the model has no `train` statement");
-      this.trainGraph = buildTrainStep(this.forward, optimizer);
+      this.trainGraph = programGraph(this.forward, "train", this.options.optimizer);
       for (const s of this.trainGraph.state!) {
         if (!this.state.has(s.name)) {
           const t = hostTensor("f32", s.type.shape.map((d) => d.constValue()!));
@@ -92,9 +99,22 @@ export class CpuSession {
     return interpret(this.forward, this.values(batch), { keep });
   }
 
+  get classifier(): ClassifierTarget | undefined {
+    return this.forward.classifier;
+  }
+
+  evaluateBatch(batch: Readonly<Record<string, HostTensor>>, outputs: readonly string[]): Evaluation {
+    const nodes = outputNodes(this.forward, outputs);
+    const results = this.run(batch, [...(this.forward.loss !== undefined ? [this.forward.loss] : []), ...nodes]);
+    return {
+      loss: this.forward.loss !== undefined ? results.get(this.forward.loss)!.data[0]! : undefined,
+      outputs: new Map(outputs.map((name, i) => [name, results.get(nodes[i]!)!])),
+    };
+  }
+
   /** The loss and d loss / d parameter for one batch, without updating anything and without dropout. */
   gradients(batch: Readonly<Record<string, HostTensor>>): { loss: number; grads: Map<string, HostTensor> } {
-    const graph = buildBackward(this.forward);
+    const graph = programGraph(this.forward, "backward");
     const results = interpret(graph, this.values(batch), { keep: [graph.loss!, ...graph.grads!.map((g) => g.node)] });
     const grads = new Map(graph.grads!.map((g) => [g.name, toHost(results.get(g.node)!, "f32")]));
     return { loss: results.get(graph.loss!)!.data[0]!, grads };

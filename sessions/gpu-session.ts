@@ -1,18 +1,18 @@
-// A graph trained and run on a WebGPU device, with the CPU session's API (async where the GPU is): the compiler turns
-// each program (forward, backward, training step) into a manifest once per set of input shapes, and a GpuModel runs it.
-import { buildBackward } from "../compiler/3-autodiff/build-backward.js";
-import { buildTrainStep } from "../compiler/3-autodiff/train-step.js";
-import { emitProgram } from "../compiler/5-codegen-wgsl/emit-program.js";
-import { namedReads, toManifest } from "../compiler/5-codegen-wgsl/to-manifest.js";
+// A graph trained and run on a WebGPU device, with the CPU session's API (async where the GPU is): the runtime's
+// GpuModel runs it, with the compiler's pipeline as its program source, lowering each program (forward, backward,
+// training step) to a manifest once per set of input shapes. A compiled model (runtime/compiled-model.ts) is the
+// same GpuModel with a manifest's programs as the source instead.
+import { lowerProgram, namedReads, programGraph } from "../compiler/index.js";
 import type { Graph, NodeId } from "../compiler/ir/graph.js";
 import { formatType } from "../compiler/ir/types.js";
-import { paramSpecs, type SessionOptions } from "./cpu-session.js";
+import { outputNodes, paramSpecs, type SessionOptions } from "./cpu-session.js";
 import type { GpuContext } from "../runtime/device.js";
 import { ExecutionError } from "../runtime/errors.js";
 import type { ReadValue } from "../runtime/gpu-program.js";
 import { GpuModel, type Batch, type DeviceTensors } from "../runtime/gpu-model.js";
 import type { ProgramKind, ProgramManifest } from "../runtime/manifest.js";
 import { hostTensor, type HostTensor } from "../runtime/tensor.js";
+import type { ClassifierTarget, Evaluation } from "../runtime/train.js";
 
 export interface GpuSessionOptions extends SessionOptions {
   gpu: GpuContext;
@@ -58,29 +58,19 @@ export class GpuSession {
 
   private graphOf(kind: ProgramKind): Graph {
     if (kind === "forward") return this.forward;
-    if (kind === "backward") return (this.backwardGraph ??= buildBackward(this.forward));
-    if (!this.trainGraph) {
-      const optimizer = this.options.optimizer ?? this.forward.optimizer;
-      if (!optimizer || this.forward.loss === undefined) throw new Error("internal: the model has no `train` statement");
-      this.trainGraph = buildTrainStep(this.forward, optimizer);
-    }
-    return this.trainGraph;
+    if (kind === "backward") return (this.backwardGraph ??= programGraph(this.forward, "backward"));
+    return (this.trainGraph ??= programGraph(this.forward, "train", this.options.optimizer));
   }
 
   /** The manifest of `kind` at these shapes, keeping `read`, named as the graph names them. */
   compile(kind: ProgramKind, shapes: ReadonlyMap<string, readonly number[]>, read: readonly NodeId[]): ProgramManifest {
     const graph = this.graphOf(kind);
     const names = new Map(namedReads(graph).map((r) => [r.node, r.name]));
-    const plan = emitProgram(graph, shapes, {
+    return lowerProgram(graph, kind, shapes, {
       limits: this.options.gpu.limits,
-      training: kind === "train",
+      read: read.map((node) => ({ node, ...(names.has(node) ? { name: names.get(node)! } : {}) })),
       fold: this.options.fold ?? true,
       fuse: this.options.fuse ?? true,
-      keep: read,
-    });
-    return toManifest(graph, plan, {
-      kind,
-      read: read.map((node) => ({ node, ...(names.has(node) ? { name: names.get(node)! } : {}) })),
       planMemory: this.options.planMemory ?? true,
     });
   }
@@ -106,6 +96,20 @@ export class GpuSession {
     this.checkInputs(this.forward, batch);
     const keep = nodes ?? [...this.forward.outputs.map((o) => o.node), ...(this.forward.loss !== undefined ? [this.forward.loss] : [])];
     return this.model.run("forward", batch, [...new Set(keep)]);
+  }
+
+  get classifier(): ClassifierTarget | undefined {
+    return this.forward.classifier;
+  }
+
+  async evaluateBatch(batch: Batch, outputs: readonly string[]): Promise<Evaluation> {
+    const nodes = outputNodes(this.forward, outputs);
+    const loss = this.forward.loss;
+    const results = await this.run(batch, [...(loss !== undefined ? [loss] : []), ...nodes]);
+    return {
+      loss: loss !== undefined ? results.get(loss)!.data[0]! : undefined,
+      outputs: new Map(outputs.map((name, i) => [name, results.get(nodes[i]!)!])),
+    };
   }
 
   /** The loss and d loss / d parameter for one batch, without updating anything and without dropout. */

@@ -6,7 +6,7 @@ import type { MessageKey, MessageParams } from "../diagnostics/messages.js";
 import type { Span } from "../diagnostics/span.js";
 import { closest } from "../diagnostics/suggest.js";
 import type { ShapeError } from "../ir/define-op.js";
-import type { Graph, Optimizer } from "../ir/graph.js";
+import type { Graph, NodeId, Optimizer } from "../ir/graph.js";
 import { DTYPES, formatType, type DType, type TensorType } from "../ir/types.js";
 import { builtins } from "./stdlib/index.js";
 import { elementwiseBinary, type BuiltinDef } from "./stdlib/define-layer.js";
@@ -107,6 +107,8 @@ class Checker {
   /** The block calls being evaluated, innermost last: a mistake inside a block body also points at the call. */
   private readonly calls: { block: string; span: Span }[] = [];
   private trained = false;
+  /** Class scores and labels that a classification loss compared, in call order (see `classifierOf`). */
+  private readonly scored: { scores: NodeId; labels: NodeId }[] = [];
 
   constructor(private readonly program: Program, private readonly bag: DiagnosticBag) {}
 
@@ -129,10 +131,36 @@ class Checker {
     const hyperparameters = this.bindHyperparameters(model, frame.scope, options.overrides ?? {});
     this.execBody(model.body, frame);
     const graph = this.builder.graph;
+    const classifier = this.classifierOf(graph);
+    if (classifier) graph.classifier = classifier;
     const declaresResult = model.body.some((s) => s.kind === "output" || s.kind === "train");
     if (!declaresResult) this.report("noOutput", model.name.span, { model: model.name.name });
     const bindings = [...this.bindings.values()].sort((a, b) => a.span.start - b.span.start);
     return { model: model.name.name, graph, bindings, hyperparameters };
+  }
+
+  /**
+   * What training reports accuracy on: the first classification loss whose labels are a model input, and the model
+   * output its class scores are (or are computed from, keeping their shape: a language model's `tokens` and `targets`
+   * have the same shape, so the labels are never guessed from shapes).
+   */
+  private classifierOf(graph: Graph): Graph["classifier"] {
+    for (const { scores, labels } of this.scored) {
+      const label = graph.nodes[labels]!;
+      if (label.op !== "input") continue;
+      const ancestors = new Set<NodeId>();
+      const stack = [scores];
+      while (stack.length > 0) {
+        const id = stack.pop()!;
+        if (ancestors.has(id)) continue;
+        ancestors.add(id);
+        stack.push(...graph.nodes[id]!.inputs);
+      }
+      const type = graph.nodes[scores]!.type;
+      const output = graph.outputs.find((o) => ancestors.has(o.node) && o.type.shape.length === type.shape.length && o.type.shape.every((d, i) => d.equals(type.shape[i]!)));
+      if (output) return { output: output.name, labels: label.attrs["name"] as string };
+    }
+    return undefined;
   }
 
   // ---- diagnostics ----
@@ -716,6 +744,9 @@ class Checker {
       },
       fail: (error, at) => {
         throw new ShapeFailure(error, at);
+      },
+      scores: (scores, labels) => {
+        this.scored.push({ scores: scores.node, labels: labels.node });
       },
     };
     try {

@@ -142,4 +142,6 @@ export interface LayerContext {
   /** A parameter named `<layer>.<suffix>`; several calls of one layer share `<layer>`. */
   param(suffix: string, shape: readonly Dim[], init: InitSpec, dtype?: DType): TensorValue;
   fail(error: ShapeError, span?: Span): never;
+  /** Declares that a classification loss compares `scores` (class scores, classes last) with integer `labels`. */
+  scores(scores: TensorValue, labels: TensorValue): void;
 }

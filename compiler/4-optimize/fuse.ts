@@ -244,3 +244,8 @@ function scheduleGroups(groups: FusionGroup[], groupOf: Int32Array): FusionGroup
   if (order.length !== groups.length) throw new Error("internal: kernel groups depend on each other in a cycle");
   return order;
 }
+
+/** One group per computed node (fusion off): the unfused kernels that fused programs are tested against. */
+export function unfusedGroups(graph: Graph, types: readonly ConcreteType[], precomputed: (node: NodeId) => boolean): FusionGroup[] {
+  return graph.nodes.filter((n) => !precomputed(n.id)).map((n) => ({ nodes: [n.id], outputs: [n.id], inputs: [...new Set(n.inputs)], shape: types[n.id]!.shape }));
+}

@@ -1,10 +1,12 @@
-// A ProgramPlan (kernels that bind IR nodes) becomes a ProgramManifest (kernels that bind buffers): the memory plan
-// decides which computed values share a buffer, values the caller reads and the uploaded inputs keep their own, and
-// parameters, optimizer state and their updates stay the session's, bound by name.
+// A ProgramPlan (kernels that bind IR nodes) becomes a ProgramManifest (kernels that bind buffers), in two steps
+// around the memory planner: `manifestDraft` gives the buffers bound by name, uploaded or constant, and poses the
+// planning problem for the computed values (their sizes and the kernels that read and write them); `finishManifest`
+// takes the memory plan that answers it. Values the caller reads keep buffers of their own, and parameters, optimizer
+// state and their updates stay the session's, bound by name.
 import type { Graph, NodeId } from "../ir/graph.js";
 import type { BufferKind, ManifestBuffer, ManifestValue, ProgramKind, ProgramManifest } from "../../runtime/manifest.js";
 import { toBase64 } from "../../runtime/manifest.js";
-import { planMemory, type MemoryStep, type MemoryValue } from "../4-optimize/plan-memory.js";
+import type { MemoryPlan, MemoryStep, MemoryValue } from "../4-optimize/plan-memory.js";
 import type { ProgramPlan } from "./emit-program.js";
 
 export interface ReadRequest {
@@ -30,7 +32,21 @@ export function namedReads(graph: Graph): ReadRequest[] {
   ];
 }
 
-export function toManifest(graph: Graph, plan: ProgramPlan, options: ManifestOptions): ProgramManifest {
+/** A manifest before memory planning: the fixed buffers, and the computed values and kernel steps to plan. */
+export interface ManifestDraft {
+  readonly plan: ProgramPlan;
+  readonly options: ManifestOptions;
+  readonly buffers: ManifestBuffer[];
+  readonly bufferOfNode: Map<NodeId, number>;
+  readonly randomOf: ReadonlyMap<NodeId, number>;
+  readonly status: number;
+  readonly read: ReadonlyMap<NodeId, string>;
+  /** The memory planner's problem. */
+  readonly values: readonly MemoryValue[];
+  readonly steps: readonly MemoryStep[];
+}
+
+export function manifestDraft(graph: Graph, plan: ProgramPlan, options: ManifestOptions): ManifestDraft {
   const updateOf = new Map<NodeId, string>();
   for (const u of graph.updates ?? []) {
     const b = plan.buffers[u.node]!;
@@ -74,7 +90,17 @@ export function toManifest(graph: Graph, plan: ProgramPlan, options: ManifestOpt
     reads: k.bindings.flatMap((b) => (b.role.kind === "input" && !bufferOfNode.has(b.role.node) ? [b.role.node] : [])),
     writes: k.bindings.flatMap((b) => (b.role.kind === "output" && !bufferOfNode.has(b.role.node) ? [b.role.node] : [])),
   }));
-  const memory = planMemory(planned, steps);
+  return { plan, options, buffers, bufferOfNode, randomOf, status, read, values: planned, steps };
+}
+
+export function finishManifest(draft: ManifestDraft, memory: MemoryPlan): ProgramManifest {
+  const { plan, options, randomOf, status, read } = draft;
+  const buffers = [...draft.buffers];
+  const bufferOfNode = new Map(draft.bufferOfNode);
+  const add = (kind: BufferKind, bytes: number): number => {
+    buffers.push({ id: buffers.length, kind, bytes: Math.max(4, bytes) });
+    return buffers.length - 1;
+  };
   const firstScratch = buffers.length;
   for (const m of memory.buffers) add("scratch", m.bytes);
   for (const [node, slot] of memory.bufferOf) bufferOfNode.set(node, firstScratch + slot);

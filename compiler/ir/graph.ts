@@ -37,6 +37,11 @@ export interface Graph {
   params: GraphParam[];
   outputs: { name: string; node: NodeId; type: TensorType }[];
   loss?: NodeId;
+  /**
+   * When the loss classifies: the output holding the class scores and the input holding the labels, by name, as the
+   * checker recorded them from the loss (training reports accuracy on them).
+   */
+  classifier?: { output: string; labels: string };
   optimizer?: Optimizer;
   /** After autodiff: d loss / d parameter, by parameter name. */
   grads?: { name: string; node: NodeId }[];

@@ -8,12 +8,11 @@ import { describe, expect, it } from "vitest";
 import { Dim } from "../../compiler/ir/dims.js";
 import { IRBuilder } from "../../compiler/ir/builder.js";
 import { buildTrainStep } from "../../compiler/3-autodiff/train-step.js";
-import { emitProgram } from "../../compiler/5-codegen-wgsl/emit-program.js";
 import { CodegenError, DEFAULT_LIMITS, type KernelLimits } from "../../compiler/wgsl/limits.js";
 import { reflectKernel } from "../../compiler/5-codegen-wgsl/validate.js";
 import { WgslBuilder } from "../../compiler/wgsl/wgsl-builder.js";
 import { f32Literal, i32Literal, literal } from "../../compiler/wgsl/wgsl-values.js";
-import { compile } from "../../compiler/index.js";
+import { compile, planProgram } from "../../compiler/index.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import { buildCase, kernelCases } from "../gpu/kernel-cases.js";
@@ -30,7 +29,7 @@ function oneOp(op: string, shapes: number[][], attrs = {}): Graph {
 }
 
 const emit = (graph: Graph, limits: KernelLimits = DEFAULT_LIMITS) =>
-  emitProgram(graph, new Map(graph.inputs.map((i) => [i.name, i.type.shape.map((d) => d.constValue()!)] as const)), { limits, training: false });
+  planProgram(graph, new Map(graph.inputs.map((i) => [i.name, i.type.shape.map((d) => d.constValue()!)] as const)), { limits, training: false });
 
 describe("WGSL kernels for every op, without a GPU", () => {
   for (const [op, { arb }] of Object.entries(kernelCases)) {
@@ -40,7 +39,7 @@ describe("WGSL kernels for every op, without a GPU", () => {
         for (const limits of [DEFAULT_LIMITS, { ...DEFAULT_LIMITS, maxComputeInvocationsPerWorkgroup: 32, maxComputeWorkgroupsPerDimension: 9 }]) {
           let plan;
           try {
-            plan = emitProgram(graph, shapesOf(values), { limits, training: c.training ?? false, fold: false });
+            plan = planProgram(graph, shapesOf(values), { limits, training: c.training ?? false, fold: false });
           } catch (e) {
             // Only the 9-workgroup grid may be too small for a large case, and then it must say so.
             expect(e).toBeInstanceOf(CodegenError);
@@ -123,7 +122,7 @@ describe("WGSL values", () => {
     expect(literal(NaN, "f32")).toBe("bitcast<f32>(dlg_nan_bits)");
     expect(i32Literal(-2147483648)).toBe("i32(-2147483648)");
     expect(i32Literal(-5)).toBe("(-5i)");
-    const plan = emitProgram(oneOp("causal_mask", [], { size: Dim.const(4) }), new Map(), { limits: DEFAULT_LIMITS, training: false, fold: false });
+    const plan = planProgram(oneOp("causal_mask", [], { size: Dim.const(4) }), new Map(), { limits: DEFAULT_LIMITS, training: false, fold: false });
     expect(plan.kernels[0]!.wgsl).toContain("var<private> dlg_neg_inf_bits: u32 = 0xff800000u;");
   });
 
@@ -138,7 +137,7 @@ describe("programs", () => {
   const text = readFileSync(join(ROOT, "dsl-examples", "iris-mlp.dlg"), "utf8");
   const forward = compile(text, "iris-mlp.dlg", { overrides: { h: "5" } }).check!.graph;
   const train = buildTrainStep(forward, forward.optimizer!);
-  const plan = emitProgram(train, new Map([["features", [7, 4]], ["label", [7]]]), { limits: DEFAULT_LIMITS, training: true });
+  const plan = planProgram(train, new Map([["features", [7, 4]], ["label", [7]]]), { limits: DEFAULT_LIMITS, training: true });
 
   it("folds constant subgraphs with the CPU references instead of running kernels for them", () => {
     const folded = plan.buffers.filter((b) => b.folded);

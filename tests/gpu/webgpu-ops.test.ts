@@ -1,13 +1,12 @@
 // Every op of the registry on the GPU against its CPU reference (the `interpret` oracle), one kernel per op on random
 // shapes with awkward sizes (1, primes, around the 64-wide workgroup and the 128-long cooperative reductions),
 // fast-check seeded. Cases of one op run one after another so identical kernels reuse their pipelines.
+import { planProgram, toManifest } from "../../compiler/index.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Dim } from "../../compiler/ir/dims.js";
 import { IRBuilder } from "../../compiler/ir/builder.js";
 import { emitKernel } from "../../compiler/5-codegen-wgsl/emit-kernel.js";
-import { emitProgram } from "../../compiler/5-codegen-wgsl/emit-program.js";
-import { toManifest } from "../../compiler/5-codegen-wgsl/to-manifest.js";
 import { DEFAULT_LIMITS, type KernelLimits } from "../../compiler/wgsl/limits.js";
 import type { Graph, NodeId } from "../../compiler/ir/graph.js";
 import { interpret, type HostValue } from "../../compiler/ir/interpret.js";
@@ -45,7 +44,7 @@ function runCpu(graph: Graph, out: NodeId, values: Map<string, HostValue>, train
 async function runGpu(ctx: GpuContext, graph: Graph, out: NodeId, values: Map<string, HostValue>, training = false, limits?: KernelLimits): Promise<HostValue> {
   const random = new Random(7);
   const shapes = new Map(graph.inputs.map((i) => [i.name, values.get(i.name)!.shape] as const));
-  const plan = emitProgram(graph, shapes, { limits: limits ?? ctx.limits, training, fold: false });
+  const plan = planProgram(graph, shapes, { limits: limits ?? ctx.limits, training, fold: false });
   const manifest = toManifest(graph, plan, { kind: training ? "train" : "forward", read: [{ node: out }] });
   const instance = await ProgramInstance.create(ctx, manifest, NO_NAMED);
   try {
@@ -142,7 +141,7 @@ describe("WebGPU kernels: every op against the CPU reference", () => {
       ];
       for (const [op, c] of cases) {
         const { graph, out, values } = buildCase(op, c, 5);
-        const plan = emitProgram(graph, new Map([...values].map(([k, v]) => [k, v.shape])), { limits, training: false, fold: false });
+        const plan = planProgram(graph, new Map([...values].map(([k, v]) => [k, v.shape])), { limits, training: false, fold: false });
         expect(plan.kernels[0]!.dispatch[1], `${op} uses a second grid dimension`).toBeGreaterThan(1);
         const o = await runBoth(ctx, graph, out, values, false, limits);
         expectClose(o.gpu.data, o.cpu.data, op === "add" || op === "transpose" || op === "reduce_max" ? EXACT : SUM, op);
@@ -168,7 +167,7 @@ describe("WebGPU kernels: every op against the CPU reference", () => {
         const cpu = runCpu(graph, out, values);
         for (const [name, limits, usesTiles] of i % 4 === 3 ? [tiled, small, fallback] : [tiled]) {
           const what = `matmul [${a.join(", ")}] @ [${b.join(", ")}], ${name}`;
-          const plan = emitProgram(graph, new Map([...values].map(([k, v]) => [k, v.shape])), { limits, training: false, fold: false });
+          const plan = planProgram(graph, new Map([...values].map(([k, v]) => [k, v.shape])), { limits, training: false, fold: false });
           expect(usesTiles(plan.kernels[0]!.workgroupBytes), `${what}: workgroup memory ${plan.kernels[0]!.workgroupBytes} bytes`).toBe(true);
           expectClose((await runGpu(ctx, graph, out, values, false, limits)).data, cpu.data, SUM, what);
         }
@@ -189,7 +188,7 @@ describe("WebGPU kernels: every op against the CPU reference", () => {
         [["x", "w", "bias"][i]!, { shape, data: Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => random() * 4 - 2) }]));
       for (const workgroupTiling of [true, false]) {
         const limits = { ...ctx.limits, workgroupTiling };
-        const plan = emitProgram(b.graph, new Map([...values].map(([k, v]) => [k, v.shape])), { limits, training: false, fold: false });
+        const plan = planProgram(b.graph, new Map([...values].map(([k, v]) => [k, v.shape])), { limits, training: false, fold: false });
         expect(plan.kernels.map((k) => k.op)).toEqual(["matmul"]);
         expect(plan.kernels[0]!.workgroupBytes > 0).toBe(workgroupTiling);
         const gpuOut = await runGpu(ctx, b.graph, y.node, values, false, limits);
@@ -206,7 +205,7 @@ describe("WebGPU kernels: every op against the CPU reference", () => {
       ];
       for (const [op, c] of cases) {
         const { graph, out, values } = buildCase(op, c, 9);
-        const plan = emitProgram(graph, new Map([...values].map(([k, v]) => [k, v.shape])), { limits: ctx.limits, training: false, fold: false });
+        const plan = planProgram(graph, new Map([...values].map(([k, v]) => [k, v.shape])), { limits: ctx.limits, training: false, fold: false });
         const [gx, gy] = plan.kernels[0]!.dispatch;
         expect(gx * gy, `${op} dispatches more than 65,535 workgroups`).toBeGreaterThan(65535);
         const o = await runBoth(ctx, graph, out, values);

@@ -4,6 +4,7 @@
 // adapter's storage-buffer limit, write every value the caller reads, write only values of their own size, and
 // write parameter and optimizer-state updates after every run-time check, keeping the current values when one failed.
 // Plus a few programs whose kernels are known exactly.
+import { batchShapes, planProgram } from "../../compiler/index.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Dim } from "../../compiler/ir/dims.js";
@@ -11,8 +12,7 @@ import { IRBuilder } from "../../compiler/ir/builder.js";
 import type { TensorValue } from "../../compiler/ir/value.js";
 import { buildBackward } from "../../compiler/3-autodiff/build-backward.js";
 import { buildTrainStep } from "../../compiler/3-autodiff/train-step.js";
-import { batchShapes } from "../../compiler/5-codegen-wgsl/compile-model.js";
-import { emitProgram, type ProgramPlan } from "../../compiler/5-codegen-wgsl/emit-program.js";
+import { type ProgramPlan } from "../../compiler/5-codegen-wgsl/emit-program.js";
 import { CodegenError, DEFAULT_LIMITS, type KernelLimits } from "../../compiler/wgsl/limits.js";
 import { literal } from "../../compiler/wgsl/wgsl-values.js";
 import type { Graph, NodeId, Optimizer } from "../../compiler/ir/graph.js";
@@ -146,12 +146,12 @@ function emitBoth(graph: Graph, shapes: ReadonlyMap<string, readonly number[]>, 
   const options = { limits, training: kind === "train", keep };
   let unfused: ProgramPlan;
   try {
-    unfused = emitProgram(graph, shapes, { ...options, fuse: false });
+    unfused = planProgram(graph, shapes, { ...options, fuse: false });
   } catch (e) {
     if (!(e instanceof CodegenError)) throw e;
     return undefined;
   }
-  const fused = emitProgram(graph, shapes, options);
+  const fused = planProgram(graph, shapes, options);
   expectSoundKernels(graph, unfused, keep, limits, `${what} unfused`);
   expectSoundKernels(graph, fused, keep, limits, `${what} fused`);
   expect(fused.kernels.length, `${what}: fusion never adds kernels`).toBeLessThanOrEqual(unfused.kernels.length);
@@ -227,8 +227,8 @@ describe("fusion cuts the kernel count of training steps", () => {
       const forward = exampleGraph(file);
       const graph = buildTrainStep(forward, forward.optimizer!);
       const shapes = batchShapes(graph, batch);
-      const fused = emitProgram(graph, shapes, { limits: DEFAULT_LIMITS, training: true });
-      const unfused = emitProgram(graph, shapes, { limits: DEFAULT_LIMITS, training: true, fuse: false });
+      const fused = planProgram(graph, shapes, { limits: DEFAULT_LIMITS, training: true });
+      const unfused = planProgram(graph, shapes, { limits: DEFAULT_LIMITS, training: true, fuse: false });
       console.log(`${file} training step at batch ${batch}: ${fused.kernels.length} kernels fused, ${unfused.kernels.length} unfused`);
       expect(fused.kernels.length).toBeLessThan(0.7 * unfused.kernels.length);
     });

@@ -8,9 +8,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { planMemory, verifyMemoryPlan, type MemoryPlan, type MemoryStep, type MemoryValue } from "../../compiler/4-optimize/plan-memory.js";
 import { buildTrainStep } from "../../compiler/3-autodiff/train-step.js";
-import { emitProgram, type ProgramPlan } from "../../compiler/5-codegen-wgsl/emit-program.js";
+import { type ProgramPlan } from "../../compiler/5-codegen-wgsl/emit-program.js";
 import { DEFAULT_LIMITS, limitsOf } from "../../compiler/wgsl/limits.js";
-import { compile } from "../../compiler/index.js";
+import { compile, planProgram } from "../../compiler/index.js";
 import type { Graph, NodeId } from "../../compiler/ir/graph.js";
 
 interface Problem {
@@ -299,7 +299,7 @@ function programProblem(plan: ProgramPlan, kept: readonly NodeId[]): Problem {
   return { values, steps };
 }
 
-function planProgram(name: string, plan: ProgramPlan, kept: readonly NodeId[]): MemoryPlan {
+function planAndCheckMemory(name: string, plan: ProgramPlan, kept: readonly NodeId[]): MemoryPlan {
   const p = programProblem(plan, kept);
   const memory = planMemory(p.values, p.steps);
   verifyMemoryPlan(memory, p.values, p.steps);
@@ -321,15 +321,15 @@ describe("planMemory on the example models' programs", () => {
     it(`${file}: the training step at batch ${batch}`, () => {
       const forward = example(file);
       const train = buildTrainStep(forward, forward.optimizer!);
-      const plan = emitProgram(train, shapes(train), { limits, training: true });
+      const plan = planProgram(train, shapes(train), { limits, training: true });
       // The session reads the loss back; the updates go to the parameter and state slots it lends.
-      planProgram(`${file} train step, batch ${batch}`, plan, [train.loss!, ...train.updates!.map((u) => u.node)]);
+      planAndCheckMemory(`${file} train step, batch ${batch}`, plan, [train.loss!, ...train.updates!.map((u) => u.node)]);
     });
   }
 
   it(`mnist-mlp.dlg: the forward pass at batch ${batch}`, () => {
     const forward = example("mnist-mlp.dlg");
-    const plan = emitProgram(forward, shapes(forward), { limits, training: false });
-    planProgram(`mnist-mlp.dlg forward, batch ${batch}`, plan, [...forward.outputs.map((o) => o.node), forward.loss!]);
+    const plan = planProgram(forward, shapes(forward), { limits, training: false });
+    planAndCheckMemory(`mnist-mlp.dlg forward, batch ${batch}`, plan, [...forward.outputs.map((o) => o.node), forward.loss!]);
   });
 });

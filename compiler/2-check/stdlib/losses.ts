@@ -20,6 +20,7 @@ export const lossBuiltins: BuiltinDef[] = [
       const lse = ctx.op("log", [ctx.op("reduce_sum", [ctx.op("exp", [shifted])], { axes: [last], keepdims: true })]);
       const logProbs = ctx.op("sub", [shifted, lse]);
       const picked = ctx.op("pick", [logProbs, labels]);
+      ctx.scores(logits, labels);
       const all = [...Array(picked.type.shape.length).keys()];
       return ctx.op("neg", [ctx.op("reduce_mean", [picked], { axes: all, keepdims: false })]);
     },
