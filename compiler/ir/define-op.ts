@@ -3,14 +3,13 @@
 // one file still describes one op while the IR knows nothing of code generation.
 import type { MessageKey, MessageParams } from "../diagnostics/messages.js";
 import type { Dim } from "./dims.js";
-import type { DType, TensorType } from "./types.js";
+import type { Attrs, DType, TensorType } from "./types.js";
 import type { TensorValue } from "./value.js";
 
 /** What the fusion pass reads; it never looks at op names (TVM's op patterns). */
 export type FusionKind = "elementwise" | "broadcast" | "injective" | "reduce" | "opaque" | "source";
 
-export type AttrValue = number | boolean | string | readonly number[] | Dim | readonly Dim[];
-export type Attrs = Readonly<Record<string, AttrValue>>;
+export type { AttrValue, Attrs } from "./types.js";
 
 /** A shape rule's refusal: a catalog message plus an optional label for the caret line. */
 export interface ShapeError {

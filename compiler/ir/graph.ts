@@ -1,7 +1,6 @@
 // The IR: a graph of primitive ops in topological order (a node's inputs always precede it), typed with symbolic shapes.
 import type { Span } from "../diagnostics/span.js";
-import type { Attrs } from "./define-op.js";
-import type { TensorType } from "./types.js";
+import type { Attrs, TensorType } from "./types.js";
 
 export type NodeId = number;
 

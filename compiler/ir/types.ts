@@ -26,3 +26,7 @@ export function scalarType(dtype: DType): TensorType {
 }
 
 export { Dim };
+
+/** An op attribute: the attrs of an IR node are a record of these. */
+export type AttrValue = number | boolean | string | readonly number[] | Dim | readonly Dim[];
+export type Attrs = Readonly<Record<string, AttrValue>>;
