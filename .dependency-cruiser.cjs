@@ -90,6 +90,13 @@ module.exports = {
       to: { path: "^(compiler|runtime)/", pathNot: "^compiler/(ir|diagnostics|wgsl|ops)/" },
     },
     {
+      name: "optimizers-below-phases",
+      comment: "optimizer definitions import the IR only: the checker reads their arguments and the training step their updates",
+      severity: "error",
+      from: { path: "^compiler/optimizers/" },
+      to: { path: "^(compiler|runtime)/", pathNot: "^compiler/(ir|diagnostics|optimizers)/" },
+    },
+    {
       name: "parse-imports-diagnostics-only",
       severity: "error",
       from: { path: "^compiler/1-parse/" },

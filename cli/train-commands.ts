@@ -4,6 +4,7 @@ import type { Graph } from "../compiler/ir/graph.js";
 import { ExecutionError as ReferenceExecutionError } from "../compiler/ir/define-op.js";
 import { ExecutionError } from "../runtime/errors.js";
 import { CodegenError } from "../compiler/wgsl/limits.js";
+import { optimizerDefinition, optimizers, stateName, STEP_STATE } from "../compiler/optimizers/index.js";
 import { CheckpointError, checkTensorsMatch } from "../runtime/checkpoint.js";
 import { ManifestError } from "../runtime/manifest.js";
 import { CpuSession, initialParams } from "../sessions/cpu-session.js";
@@ -131,9 +132,16 @@ export async function loadWeights(session: Session, path: string, withState: boo
   return checkpoint.metadata;
 }
 
-/** Optimizer state tensors are saved beside the parameters, named `<param>.<slot>` or `optimizer.step`. */
+/**
+ * Optimizer state tensors are saved beside the parameters, named `<param>.<slot>` after the slots of the model's
+ * optimizer, and `optimizer.step`. A model without a `train` statement may still be given a checkpoint of its
+ * training, so for it every optimizer's slots count as state.
+ */
 function isStateName(name: string, session: Session): boolean {
-  return name === "optimizer.step" || session.forward.params.some((p) => name.startsWith(`${p.name}.`) && /\.(exp_avg|exp_avg_sq|momentum_buffer)$/.test(name));
+  if (name === STEP_STATE) return true;
+  const optimizer = session.forward.optimizer;
+  const slots = optimizer ? optimizerDefinition(optimizer.name).slots : Object.values(optimizers).flatMap((o) => o.slots);
+  return session.forward.params.some((p) => slots.some((slot) => name === stateName(p.name, slot)));
 }
 
 async function checkpointTensors(session: Session): Promise<Map<string, HostTensor>> {

@@ -114,6 +114,11 @@ export async function browserDevice(): Promise<GpuContext> {
   return openDevice([{ backend: "browser", gpu }], "enable WebGPU in the browser, or use --backend cpu");
 }
 
+/** Dawn's messages add indented context lines (` - While calling ...`); an error stays one line. */
+function oneLine(message: string): string {
+  return message.trim().replace(/\s*\n\s*/g, " ");
+}
+
 /**
  * Runs `f` (buffer creation, pipeline creation, a submit) inside out-of-memory and validation error scopes and turns
  * what they catch into a GpuDeviceError naming `what`.
@@ -130,8 +135,8 @@ export async function guarded<T>(ctx: GpuContext, what: string, f: () => T): Pro
     // Both pops are issued before any await, so scopes pushed by concurrent work cannot interleave with these.
     const [validation, oom] = await Promise.all([device.popErrorScope(), device.popErrorScope()]);
     ctx.ensureAlive();
-    if (oom) throw new GpuDeviceError(`out of GPU memory ${what} (${ctx.adapter}): ${oom.message}`);
-    if (validation) throw new GpuDeviceError(`the GPU rejected ${what}: ${validation.message}`);
+    if (oom) throw new GpuDeviceError(`out of GPU memory ${what} (${ctx.adapter}): ${oneLine(oom.message)}`);
+    if (validation) throw new GpuDeviceError(`the GPU rejected ${what}: ${oneLine(validation.message)}`);
   }
   return result;
 }

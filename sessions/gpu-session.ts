@@ -5,6 +5,7 @@
 import { lowerProgram, namedReads, programGraph } from "../compiler/index.js";
 import type { Graph, NodeId } from "../compiler/ir/graph.js";
 import { formatType } from "../compiler/ir/types.js";
+import { ExecutionError as ReferenceExecutionError } from "../compiler/ir/define-op.js";
 import { outputNodes, paramSpecs, type SessionOptions } from "./cpu-session.js";
 import type { GpuContext } from "../runtime/device.js";
 import { ExecutionError } from "../runtime/errors.js";
@@ -66,6 +67,17 @@ export class GpuSession {
   compile(kind: ProgramKind, shapes: ReadonlyMap<string, readonly number[]>, read: readonly NodeId[]): ProgramManifest {
     const graph = this.graphOf(kind);
     const names = new Map(namedReads(graph).map((r) => [r.node, r.name]));
+    try {
+      return this.lower(graph, kind, shapes, read, names);
+    } catch (e) {
+      // Shapes that contradict the model's inputs are found while lowering; to a caller of the device session they
+      // are the same run-time refusal as any other, with the runtime's class.
+      if (e instanceof ReferenceExecutionError) throw new ExecutionError(e.message);
+      throw e;
+    }
+  }
+
+  private lower(graph: Graph, kind: ProgramKind, shapes: ReadonlyMap<string, readonly number[]>, read: readonly NodeId[], names: ReadonlyMap<NodeId, string | undefined>): ProgramManifest {
     return lowerProgram(graph, kind, shapes, {
       limits: this.options.gpu.limits,
       read: read.map((node) => ({ node, ...(names.has(node) ? { name: names.get(node)! } : {}) })),

@@ -6,7 +6,7 @@ import type { MessageKey, MessageParams } from "../diagnostics/messages.js";
 import type { Span } from "../diagnostics/span.js";
 import { closest } from "../diagnostics/suggest.js";
 import type { ShapeError } from "../ir/define-op.js";
-import type { Graph, NodeId, Optimizer } from "../ir/graph.js";
+import type { Graph, NodeId } from "../ir/graph.js";
 import { DTYPES, formatType, type DType, type TensorType } from "../ir/types.js";
 import { builtins } from "./stdlib/index.js";
 import { elementwiseBinary, type BuiltinDef } from "./stdlib/define-layer.js";
@@ -14,6 +14,7 @@ import { Dim } from "../ir/dims.js";
 import { initializers } from "./initializers.js";
 import { IRBuilder, ShapeFailure, type InitSpec } from "../ir/builder.js";
 import "../ops/index.js";
+import { describeRange, inRange, isOptimizerName, optimizerDefinition, optimizers, type OptimizerDefinition } from "../optimizers/index.js";
 import { LayerArgs, NamingScope, type LayerContext } from "./lower-to-ir.js";
 import { bindArguments, type CallArg, type ParamKind, type ParamSpec } from "./signature.js";
 import { describeValue, intValue, isPoisoned, POISON, type TensorValue, type Value } from "./values.js";
@@ -42,10 +43,13 @@ export interface CheckResult {
   hyperparameters: { name: string; value: string }[];
 }
 
-const OPTIMIZERS: Record<Optimizer["name"], ParamSpec[]> = {
-  sgd: [{ name: "lr", kind: "float" }, num("momentum", 0), num("lr_decay", 1)],
-  adam: [num("lr", 1e-3), num("beta1", 0.9), num("beta2", 0.999), num("eps", 1e-8), num("weight_decay", 0), num("lr_decay", 1)],
-};
+/** Each optimizer's arguments as calls bind them; no prototype, so `in` and lookups see optimizer names only. */
+const OPTIMIZERS: Readonly<Record<string, ParamSpec[]>> = Object.assign(Object.create(null) as Record<string, ParamSpec[]>,
+  Object.fromEntries(Object.entries(optimizers).map(([name, def]) => [name, optimizerParams(def)])));
+
+function optimizerParams(def: OptimizerDefinition): ParamSpec[] {
+  return Object.entries(def.args).map(([name, arg]) => (arg.default === undefined ? { name, kind: "float" } : num(name, arg.default)));
+}
 
 function num(name: string, value: number): ParamSpec {
   return { name, kind: "float", default: { kind: "float", value } };
@@ -459,11 +463,12 @@ class Checker {
     const opt = stmt.optimizer;
     const callee = opt.kind === "call" ? opt.callee : opt.kind === "name" ? { name: opt.name, span: opt.span } : undefined;
     if (!callee) return void this.report("badOptimizer", opt.span, { name: "(expression)" });
-    const specs = OPTIMIZERS[callee.name as Optimizer["name"]];
-    if (!specs) {
-      const hint = closest(callee.name, Object.keys(OPTIMIZERS));
+    if (!isOptimizerName(callee.name)) {
+      const hint = closest(callee.name, Object.keys(optimizers));
       return void this.report("badOptimizer", callee.span, { name: callee.name }, hint ? { hint: `did you mean \`${hint}\`?` } : {});
     }
+    const def = optimizerDefinition(callee.name);
+    const specs = OPTIMIZERS[callee.name]!;
     const args = opt.kind === "call" ? this.evalArgs(opt.args, frame) : [];
     if (!args) return;
     const bound = bindArguments(callee.name, specs, args, opt.span, this.bag);
@@ -471,15 +476,11 @@ class Checker {
     const la = new LayerArgs(callee.name, bound);
     const values: Record<string, number> = {};
     for (const s of specs) {
-      values[s.name] = la.float(s.name);
-      const v = values[s.name]!;
-      // lr_decay multiplies the rate once per step: above 1 it would grow without bound, at 0 training would stop.
-      const expected = s.name === "lr" ? (v > 0 ? undefined : "a positive number")
-        : s.name === "lr_decay" ? (v > 0 && v <= 1 ? undefined : "a number in (0, 1]")
-        : v >= 0 ? undefined : "a non-negative number";
-      if (expected) this.report("badValue", bound.get(s.name)!.span, { what: `${callee.name}: \`${s.name}\``, value: String(v), expected });
+      const v = (values[s.name] = la.float(s.name));
+      const range = def.args[s.name]!.range;
+      if (!inRange(v, range)) this.report("badValue", bound.get(s.name)!.span, { what: `${callee.name}: \`${s.name}\``, value: String(v), expected: describeRange(range) });
     }
-    this.builder.graph.optimizer = { name: callee.name as Optimizer["name"], args: values };
+    this.builder.graph.optimizer = { name: callee.name, args: values };
   }
 
   // ---- types ----
@@ -723,9 +724,9 @@ class Checker {
     let layerName: string | undefined;
     const ctx: LayerContext = {
       callee,
-      op: (name, inputs, attrs = {}) => {
+      op: (name, inputs, ...attrs) => {
         try {
-          return builder.op(name, inputs, attrs, span);
+          return builder.relayOp(name, inputs, attrs, span);
         } catch (e) {
           // A primitive inside a layer's expansion (gelu's erf, softmax's exp) is reported under the name the user wrote.
           if (e instanceof ShapeFailure && name !== callee && e.error.params["op"] === name)

@@ -1,7 +1,8 @@
 // Lowering: appends typed primitive nodes to the IR graph, names parameters, and gives layers a small API.
 import type { Span } from "../diagnostics/span.js";
 import { ShapeFailure, type InitSpec } from "../ir/builder.js";
-import { isShapeError, shapeError, type Attrs, type ShapeError } from "../ir/define-op.js";
+import { isShapeError, shapeError, type ShapeError } from "../ir/define-op.js";
+import type { OpAttrsArg, OpName } from "../ir/registry.js";
 import { Dim, formatType, type DType, type TensorType } from "../ir/types.js";
 import { formatShape } from "../ir/dims.js";
 import type { BoundArg } from "./signature.js";
@@ -135,7 +136,7 @@ export class LayerArgs {
 /** What a layer's expansion can do: emit primitives, create parameters under its own name, and fail. */
 export interface LayerContext {
   readonly callee: string;
-  op(name: string, inputs: readonly TensorValue[], attrs?: Attrs): TensorValue;
+  op<N extends OpName>(name: N, inputs: readonly TensorValue[], ...attrs: OpAttrsArg<N>): TensorValue;
   constant(value: number, dtype?: DType): TensorValue;
   /** An f32 scalar holding a (possibly symbolic) dim's value. */
   dimScalar(d: Dim): TensorValue;

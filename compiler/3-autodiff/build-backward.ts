@@ -65,7 +65,7 @@ export function buildBackward(forward: Graph): Graph {
       output: valueOf(node),
       grad,
       needs: (i) => needed(node.inputs[i]!),
-      op: (name, inputs, attrs = {}) => builder.op(name, inputs, attrs, node.span),
+      op: (name, inputs, ...attrs) => builder.relayOp(name, inputs, attrs, node.span),
       constant: (value, dtype = "f32") => builder.constant(value, dtype),
       sumTo: (g, type) => sumTo(builder, g, type),
     };

@@ -3,7 +3,7 @@ import type { Span } from "../diagnostics/span.js";
 import { isShapeError, shapeError, type Attrs, type ShapeError } from "./define-op.js";
 import { formatShape } from "./dims.js";
 import { emptyGraph, type Graph } from "./graph.js";
-import { getOp } from "./registry.js";
+import { getOp, type OpAttrsArg, type OpName } from "./registry.js";
 import { formatType, type DType, type TensorType } from "./types.js";
 import type { TensorValue } from "./value.js";
 
@@ -23,7 +23,9 @@ export class IRBuilder {
   /** Appends to `graph` (a fresh one by default); later phases extend a copy of the forward graph. */
   constructor(readonly graph: Graph = emptyGraph()) {}
 
-  op(name: string, inputs: readonly TensorValue[], attrs: Attrs = {}, span?: Span, label?: string): TensorValue {
+  /** Appends op `name`; `span` and `label` (after the attributes, `{}` where the op has none) go on the node. */
+  op<N extends OpName>(name: N, inputs: readonly TensorValue[], ...args: OpAttrsArg<N, [span?: Span, label?: string]>): TensorValue {
+    const [attrs = {}, span, label]: [Attrs?, Span?, string?] = args;
     const type = getOp(name).shape(inputs.map((i) => i.type), attrs);
     if (isShapeError(type)) throw new ShapeFailure(type);
     for (const d of type.shape) {
@@ -36,6 +38,14 @@ export class IRBuilder {
     const node = { id, op: name, inputs: inputs.map((i) => i.node), attrs, type, ...(span ? { span } : {}), ...(label ? { label } : {}) };
     this.graph.nodes.push(node);
     return { kind: "tensor", type, node: id };
+  }
+
+  /**
+   * `op` for a call another op interface received (a layer's or a gradient rule's `op`, already typed there), with
+   * the attrs as it got them: `{}` fills in where it got none, so that `span` lands in its own place.
+   */
+  relayOp<N extends OpName>(name: N, inputs: readonly TensorValue[], attrs: OpAttrsArg<N>, span: Span | undefined): TensorValue {
+    return this.op(name, inputs, ...([attrs[0] ?? {}, span] as OpAttrsArg<N, [span?: Span]>));
   }
 
   input(name: string, type: TensorType, span: Span): TensorValue {

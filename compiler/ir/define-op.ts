@@ -3,6 +3,7 @@
 // one file still describes one op while the IR knows nothing of code generation.
 import type { MessageKey, MessageParams } from "../diagnostics/messages.js";
 import type { Dim } from "./dims.js";
+import type { OpAttrsArg, OpName } from "./op-catalog.js";
 import type { Attrs, DType, TensorType } from "./types.js";
 import type { TensorValue } from "./value.js";
 
@@ -58,14 +59,14 @@ export interface GradContext {
   readonly grad: TensorValue;
   /** False for inputs that need no gradient (integers, constants, values no parameter flows into). */
   needs(index: number): boolean;
-  op(name: string, inputs: readonly TensorValue[], attrs?: Attrs): TensorValue;
+  op<N extends OpName>(name: N, inputs: readonly TensorValue[], ...attrs: OpAttrsArg<N>): TensorValue;
   constant(value: number, dtype?: DType): TensorValue;
   /** Sums a gradient over the dims that broadcasting added or stretched, back to `type`. */
   sumTo(grad: TensorValue, type: TensorType): TensorValue;
 }
 
-export interface OpSemantics<A extends Attrs = Attrs> {
-  name: string;
+export interface OpSemantics<A extends Attrs = Attrs, N extends string = string> {
+  name: N;
   fusion: FusionKind;
   /** Number of tensor inputs, or "variadic". */
   arity: number | "variadic";

@@ -1,12 +1,13 @@
 // The IR: a graph of primitive ops in topological order (a node's inputs always precede it), typed with symbolic shapes.
 import type { Span } from "../diagnostics/span.js";
+import type { OpName } from "./op-catalog.js";
 import type { Attrs, TensorType } from "./types.js";
 
 export type NodeId = number;
 
 export interface IRNode {
   id: NodeId;
-  op: string;
+  op: OpName;
   inputs: readonly NodeId[];
   attrs: Attrs;
   type: TensorType;

@@ -1,21 +1,18 @@
 // The primitive ops the IR's machinery (builder, verifier, interpreter, gradient rules) looks up by name. The IR sits
 // below the ops, so it cannot import them: each op's file declares its name and attribute type by adding an entry to
-// OpCatalog, and compiler/ops/index.ts registers the definitions once, as MLIR registers a dialect's ops. A name that
-// no op declares does not type-check; a declared op that was never registered fails on first use, naming the op.
+// OpCatalog (ir/op-catalog.ts), and compiler/ops/index.ts registers the definitions once, as MLIR registers a
+// dialect's ops. A name that no op declares does not type-check; a declared op that was never registered fails on
+// first use, naming the op.
 import type { OpSemantics } from "./define-op.js";
+import type { OpName } from "./op-catalog.js";
 
-/** Every primitive op's attributes, by op name: one entry per op, added by the op's own file. */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface OpCatalog {}
+export type { NoAttrs, OpAttrs, OpAttrsArg, OpCatalog, OpName, OpsWithAttrs } from "./op-catalog.js";
 
-export type OpName = keyof OpCatalog & string;
-export type OpAttrs<N extends OpName> = OpCatalog[N];
-
-const registered = new Map<string, OpSemantics>();
+const registered = new Map<OpName, OpSemantics>();
 
 /** Called once by compiler/ops/index.ts with the whole table; an op registered under another name is a bug. */
-export function registerOps(table: Readonly<Record<string, OpSemantics>>): void {
-  for (const [name, def] of Object.entries(table)) {
+export function registerOps(table: Readonly<Record<OpName, OpSemantics>>): void {
+  for (const [name, def] of Object.entries(table) as [OpName, OpSemantics][]) {
     if (def.name !== name) throw new Error(`internal: op ${def.name} is registered as ${name}`);
     const previous = registered.get(name);
     if (previous && previous !== def) throw new Error(`internal: two ops named ${name}`);
@@ -24,9 +21,9 @@ export function registerOps(table: Readonly<Record<string, OpSemantics>>): void 
 }
 
 /** The registered ops, by name (empty until compiler/ops has been imported). */
-export const registry: ReadonlyMap<string, OpSemantics> = registered;
+export const registry: ReadonlyMap<OpName, OpSemantics> = registered;
 
-export function getOp(name: string): OpSemantics {
+export function getOp(name: OpName): OpSemantics {
   const op = registered.get(name);
   if (!op)
     throw new Error(registered.size === 0

@@ -1,20 +1,35 @@
 // Elementwise ops of two tensors with NumPy broadcasting. Gradients are summed back to each input's shape.
 import type { TensorValue } from "../ir/value.js";
 import { isShapeError, type GradContext } from "../ir/define-op.js";
-import { defineOp, type OpDef } from "./define-op.js";
+import { defineOp, type OpDefOf } from "./define-op.js";
+import type { NoAttrs, OpName, OpsWithAttrs } from "../ir/registry.js";
 import type { ScalarContext } from "../wgsl/contract.js";
 import { NAN, POS_INF } from "../wgsl/wgsl-values.js";
 import { broadcastBinary } from "../ir/host.js";
 import { broadcastShapes, requireFloat, requireSameDtype } from "./shape-rules.js";
 
-const INTEGER_SAFE = new Set(["add", "sub", "mul", "maximum", "minimum", "greater", "equal"]);
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    add: NoAttrs;
+    sub: NoAttrs;
+    mul: NoAttrs;
+    div: NoAttrs;
+    maximum: NoAttrs;
+    minimum: NoAttrs;
+    pow: NoAttrs;
+    greater: NoAttrs;
+    equal: NoAttrs;
+  }
+}
+
+const INTEGER_SAFE = new Set<OpName>(["add", "sub", "mul", "maximum", "minimum", "greater", "equal"]);
 
 type Partials = (ctx: GradContext, a: TensorValue, b: TensorValue, y: TensorValue) => [TensorValue | undefined, TensorValue | undefined];
 
 type Emit = (a: string, b: string, ctx: ScalarContext) => string;
 
-function binary(name: string, f: (x: number, y: number) => number, wgsl: Emit, partials?: Partials): OpDef {
-  const def: OpDef = defineOp({
+function binary<N extends OpsWithAttrs<NoAttrs>>(name: N, f: (x: number, y: number) => number, wgsl: Emit, partials?: Partials): OpDefOf<N> {
+  const def = defineOp<N>({
     name,
     fusion: "broadcast",
     arity: 2,
@@ -57,7 +72,7 @@ fn dlg_pow(x: f32, y: f32) -> f32 {
   return r;
 }`;
 
-const op = (ctx: GradContext, name: string, ...xs: TensorValue[]) => ctx.op(name, xs);
+const op = (ctx: GradContext, name: OpsWithAttrs<NoAttrs>, ...xs: TensorValue[]) => ctx.op(name, xs);
 
 export const add = binary("add", (x, y) => x + y, (a, b) => `(${a} + ${b})`, (ctx) => [ctx.grad, ctx.grad]);
 export const sub = binary("sub", (x, y) => x - y, (a, b) => `(${a} - ${b})`, (ctx) => [ctx.grad, op(ctx, "neg", ctx.grad)]);
@@ -90,5 +105,3 @@ export const pow = binary("pow", (x, y) => Math.pow(x, y), (a, b, c) => `${c.hel
 /** 1 where a > b, else 0 (used by gradient rules; piecewise constant, so no gradient of its own). */
 export const greater = binary("greater", (x, y) => (x > y ? 1 : 0), (a, b, c) => `select(${c.lit(0)}, ${c.lit(1)}, ${a} > ${b})`);
 export const equal = binary("equal", (x, y) => (x === y ? 1 : 0), (a, b, c) => `select(${c.lit(0)}, ${c.lit(1)}, ${a} == ${b})`);
-
-export const binaryOps: readonly OpDef[] = [add, sub, mul, div, maximum, minimum, pow, greater, equal];

@@ -5,7 +5,13 @@ import { formatType, type Dim } from "../ir/types.js";
 import { broadcastIndex } from "../ir/host.js";
 import { broadcastShapes } from "./shape-rules.js";
 
-export const broadcastTo = defineOp<{ shape: readonly Dim[] }>({
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    broadcast_to: { shape: readonly Dim[] };
+  }
+}
+
+export const broadcastTo = defineOp({
   name: "broadcast_to",
   fusion: "broadcast",
   arity: 1,

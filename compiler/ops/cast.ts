@@ -2,7 +2,13 @@
 import { defineOp } from "./define-op.js";
 import { isFloat, type DType } from "../ir/types.js";
 
-export const cast = defineOp<{ dtype: DType }>({
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    cast: { dtype: DType };
+  }
+}
+
+export const cast = defineOp({
   name: "cast",
   fusion: "elementwise",
   arity: 1,

@@ -8,7 +8,13 @@ import { requireSameDtype } from "./shape-rules.js";
 import { alongAxis, atAxis } from "../wgsl/indexing.js";
 import { u32 } from "../wgsl/wgsl-values.js";
 
-export const concat = defineOp<{ axis: number }>({
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    concat: { axis: number };
+  }
+}
+
+export const concat = defineOp({
   name: "concat",
   fusion: "injective",
   arity: "variadic",

@@ -11,6 +11,16 @@ import { emitBlockedGemm, emitTiledGemm, fitTile, type Gemm } from "../wgsl/gemm
 import { u32 } from "../wgsl/wgsl-values.js";
 import type { WgslBuilder } from "../wgsl/wgsl-builder.js";
 
+type ConvAttrs = { stride: number; padding: "valid" | "same" };
+
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    conv2d: ConvAttrs;
+    conv2d_grad_input: ConvAttrs & { shape: readonly Dim[] };
+    conv2d_grad_kernel: ConvAttrs & { shape: readonly Dim[] };
+  }
+}
+
 const i32c = (n: number) => `${n}i`;
 
 /** Declares the coordinates of `index` over [d0, d1, d2, d3] as u32 lets named by `names`. */
@@ -188,8 +198,6 @@ function transposed(m: ArrayLike<number>, rows: number, cols: number): Float64Ar
   return t;
 }
 
-type ConvAttrs = { stride: number; padding: "valid" | "same" };
-
 /** Output size along one spatial axis: floor((H - k) / s) + 1 for valid, ceil(H / s) for same (TensorFlow's rule). */
 export function convOutputSize(size: Dim, kernel: Dim, stride: number, padding: "valid" | "same"): Dim {
   const s = Dim.const(stride);
@@ -197,7 +205,7 @@ export function convOutputSize(size: Dim, kernel: Dim, stride: number, padding: 
   return size.sub(kernel).floorDiv(s).add(Dim.const(1));
 }
 
-export const conv2d = defineOp<ConvAttrs>({
+export const conv2d = defineOp({
   name: "conv2d",
   fusion: "opaque",
   arity: 2,
@@ -236,7 +244,7 @@ export const conv2d = defineOp<ConvAttrs>({
 });
 
 /** d loss / d x of conv2d: every output gradient flows back through the taps that produced it. */
-export const conv2dGradInput = defineOp<ConvAttrs & { shape: readonly Dim[] }>({
+export const conv2dGradInput = defineOp({
   name: "conv2d_grad_input",
   fusion: "opaque",
   arity: 2,
@@ -261,7 +269,7 @@ export const conv2dGradInput = defineOp<ConvAttrs & { shape: readonly Dim[] }>({
 });
 
 /** d loss / d kernel of conv2d: input patches times output gradients, summed over batch and positions. */
-export const conv2dGradKernel = defineOp<ConvAttrs & { shape: readonly Dim[] }>({
+export const conv2dGradKernel = defineOp({
   name: "conv2d_grad_kernel",
   fusion: "opaque",
   arity: 2,

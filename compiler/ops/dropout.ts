@@ -4,7 +4,13 @@ import { defineOp } from "./define-op.js";
 import type { Dim } from "../ir/types.js";
 import { countOf } from "../wgsl/indexing.js";
 
-export const dropoutMask = defineOp<{ rate: number; shape: readonly Dim[] }>({
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    dropout_mask: { rate: number; shape: readonly Dim[] };
+  }
+}
+
+export const dropoutMask = defineOp({
   name: "dropout_mask",
   fusion: "source",
   arity: 0,

@@ -5,6 +5,14 @@ import type { Dim } from "../ir/types.js";
 import { requireDtype, requireRank } from "./shape-rules.js";
 import { countOf } from "../wgsl/indexing.js";
 import { u32 } from "../wgsl/wgsl-values.js";
+import type { NoAttrs } from "../ir/registry.js";
+
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    gather: NoAttrs;
+    gather_grad: { shape: readonly Dim[] };
+  }
+}
 
 const idMessage = (vocab: number) => `embedding: id {value} is outside the table's rows 0..${vocab - 1}`;
 
@@ -46,7 +54,7 @@ export const gather = defineOp({
 });
 
 /** Adds each row of the gradient into the table row its id selected; repeated ids accumulate. */
-export const gatherGrad = defineOp<{ shape: readonly Dim[] }>({
+export const gatherGrad = defineOp({
   name: "gather_grad",
   fusion: "opaque",
   arity: 2,

@@ -9,6 +9,13 @@ import type { KernelContext } from "../wgsl/contract.js";
 import { broadcastSteps, coordinates, linear } from "../wgsl/indexing.js";
 import { emitBlockedGemm, emitTiledGemm, fitTile, type Gemm } from "../wgsl/gemm.js";
 import { u32 } from "../wgsl/wgsl-values.js";
+import type { NoAttrs } from "../ir/registry.js";
+
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    matmul: NoAttrs;
+  }
+}
 
 /**
  * Sizes of one batched matmul at concrete shapes, shared by the CPU reference and the WGSL kernel: rank-1 operands as

@@ -6,6 +6,14 @@ import { formatType } from "../ir/types.js";
 import { requireDtype } from "./shape-rules.js";
 import { countOf } from "../wgsl/indexing.js";
 import { u32 } from "../wgsl/wgsl-values.js";
+import type { NoAttrs } from "../ir/registry.js";
+
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    pick: NoAttrs;
+    pick_grad: { classes: Dim };
+  }
+}
 
 const labelMessage = (classes: number) => `cross_entropy: label {value} is outside the classes 0..${classes - 1}`;
 
@@ -47,7 +55,7 @@ function checkClass(label: number, classes: number): number {
 }
 
 /** Places each gradient at its picked class, zeros elsewhere: [...] and indices [...] -> [..., classes]. */
-export const pickGrad = defineOp<{ classes: Dim }>({
+export const pickGrad = defineOp({
   name: "pick_grad",
   fusion: "injective",
   arity: 2,

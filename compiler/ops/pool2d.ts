@@ -1,12 +1,23 @@
 // Max and average pooling over [N, H, W, C] with a square window and valid padding, and their gradients.
 import { shapeError } from "../ir/define-op.js";
-import { defineOp, type OpDef } from "./define-op.js";
+import { defineOp, type OpDefOf } from "./define-op.js";
 import { Dim, formatType } from "../ir/types.js";
 import { convOutputSize } from "./conv2d.js";
 import { requireFloat, requireRank } from "./shape-rules.js";
 import type { KernelContext } from "../wgsl/contract.js";
 import { u32 } from "../wgsl/wgsl-values.js";
 import type { WgslBuilder } from "../wgsl/wgsl-builder.js";
+
+type PoolAttrs = { size: number; stride: number };
+
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    max_pool2d: PoolAttrs;
+    avg_pool2d: PoolAttrs;
+    max_pool2d_grad: PoolAttrs;
+    avg_pool2d_grad: PoolAttrs & { shape: readonly Dim[] };
+  }
+}
 
 interface PoolGeometry { n: number; h: number; w: number; c: number; oh: number; ow: number; size: number; stride: number }
 
@@ -77,8 +88,6 @@ function emitPoolGrad(k: KernelContext, g: PoolGeometry, contribution: (w: WgslB
   });
 }
 
-type PoolAttrs = { size: number; stride: number };
-
 /** Calls visit(outIndex, inputIndices of the window) for every output element (per channel). */
 function forEachWindow(inShape: readonly number[], outShape: readonly number[], { size, stride }: PoolAttrs,
   visit: (o: number, window: number[]) => void): void {
@@ -103,8 +112,8 @@ function argmax(x: ArrayLike<number>, window: readonly number[]): number {
   return best;
 }
 
-function pool(name: "max_pool2d" | "avg_pool2d"): OpDef<PoolAttrs> {
-  return defineOp<PoolAttrs>({
+function pool<N extends "max_pool2d" | "avg_pool2d">(name: N): OpDefOf<N> {
+  return defineOp<N>({
     name,
     fusion: "opaque",
     arity: 1,
@@ -140,7 +149,7 @@ export const maxPool2d = pool("max_pool2d");
 export const avgPool2d = pool("avg_pool2d");
 
 /** Routes each output gradient to the input element that won its window. */
-export const maxPool2dGrad = defineOp<PoolAttrs>({
+export const maxPool2dGrad = defineOp({
   name: "max_pool2d_grad",
   fusion: "opaque",
   arity: 2,
@@ -166,7 +175,7 @@ export const maxPool2dGrad = defineOp<PoolAttrs>({
 });
 
 /** Spreads each output gradient evenly over its window. */
-export const avgPool2dGrad = defineOp<PoolAttrs & { shape: readonly Dim[] }>({
+export const avgPool2dGrad = defineOp({
   name: "avg_pool2d_grad",
   fusion: "opaque",
   arity: 1,

@@ -1,7 +1,8 @@
 // Reductions over a set of axes (already normalized to 0..rank-1, sorted), keeping them as size 1 when asked.
 import type { TensorValue } from "../ir/value.js";
 import { shapeError, type GradContext } from "../ir/define-op.js";
-import { defineOp, type OpDef } from "./define-op.js";
+import { defineOp, type OpDefOf } from "./define-op.js";
+import type { OpsWithAttrs } from "../ir/registry.js";
 import { Dim } from "../ir/types.js";
 import { product } from "../ir/dims.js";
 import { reductionIndex } from "../ir/host.js";
@@ -15,6 +16,14 @@ export interface ReduceAttrs {
   [key: string]: readonly number[] | boolean;
   axes: readonly number[];
   keepdims: boolean;
+}
+
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    reduce_sum: ReduceAttrs;
+    reduce_mean: ReduceAttrs;
+    reduce_max: ReduceAttrs;
+  }
 }
 
 /** The upstream gradient, reshaped to keepdims form and broadcast back over the reduced axes. */
@@ -53,9 +62,9 @@ function emitReduce(k: KernelContext, axes: readonly number[], kind: "sum" | "me
   });
 }
 
-function reduce(name: string, init: number, combine: (acc: number, x: number) => number, finish: (acc: number, count: number) => number,
-  vjp: (ctx: GradContext, attrs: ReduceAttrs) => TensorValue): OpDef<ReduceAttrs> {
-  return defineOp<ReduceAttrs>({
+function reduce<N extends OpsWithAttrs<ReduceAttrs>>(name: N, init: number, combine: (acc: number, x: number) => number, finish: (acc: number, count: number) => number,
+  vjp: (ctx: GradContext, attrs: ReduceAttrs) => TensorValue): OpDefOf<N> {
+  return defineOp<N>({
     name,
     fusion: "reduce",
     arity: 1,

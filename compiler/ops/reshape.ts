@@ -5,7 +5,13 @@ import { product } from "../ir/dims.js";
 import { formatType, type Dim } from "../ir/types.js";
 import { countOf } from "../wgsl/indexing.js";
 
-export const reshape = defineOp<{ shape: readonly Dim[] }>({
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    reshape: { shape: readonly Dim[] };
+  }
+}
+
+export const reshape = defineOp({
   name: "reshape",
   fusion: "injective",
   arity: 1,

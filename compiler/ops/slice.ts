@@ -6,7 +6,14 @@ import { copyAlongAxis, sizeOf, splitAt } from "../ir/host.js";
 import { alongAxis, atAxis } from "../wgsl/indexing.js";
 import { u32 } from "../wgsl/wgsl-values.js";
 
-export const slice = defineOp<{ axis: number; start: Dim; end: Dim }>({
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    slice: { axis: number; start: Dim; end: Dim };
+    pad_axis: { axis: number; start: Dim; size: Dim };
+  }
+}
+
+export const slice = defineOp({
   name: "slice",
   fusion: "injective",
   arity: 1,
@@ -46,7 +53,7 @@ export const slice = defineOp<{ axis: number; start: Dim; end: Dim }>({
 });
 
 /** Zero-pads one axis to `size`, placing the input at `start` (the gradient of slice). */
-export const padAxis = defineOp<{ axis: number; start: Dim; size: Dim }>({
+export const padAxis = defineOp({
   name: "pad_axis",
   fusion: "injective",
   arity: 1,

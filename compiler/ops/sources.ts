@@ -1,13 +1,26 @@
 // Ops with no tensor inputs: model inputs, parameters, optimizer state, constants, a dim's value, the causal mask.
-import { defineOp, type OpDef } from "./define-op.js";
+import { defineOp, type OpDefOf } from "./define-op.js";
+import type { OpsWithAttrs } from "../ir/registry.js";
 import { Dim, type DType } from "../ir/types.js";
 import { NEG_INF, u32 } from "../wgsl/wgsl-values.js";
 
 type NamedSource = { name: string; dtype: DType; shape: readonly Dim[] };
 
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    input: NamedSource;
+    /** `init` names the parameter's initializer and `initArgs` holds its numeric arguments. */
+    param: NamedSource & { init: string; initArgs: readonly number[] };
+    state: NamedSource;
+    constant: { value: number; dtype: DType };
+    dim_size: { dim: Dim };
+    causal_mask: { size: Dim };
+  }
+}
+
 /** Inputs, parameters and optimizer state get their values from the executor, by name; they have no computation. */
-function named<A extends NamedSource>(op: string): OpDef<A> {
-  return defineOp<A>({
+function named<N extends OpsWithAttrs<NamedSource>>(op: N): OpDefOf<N> {
+  return defineOp<N>({
     name: op,
     fusion: "source",
     arity: 0,
@@ -19,13 +32,13 @@ function named<A extends NamedSource>(op: string): OpDef<A> {
   });
 }
 
-export const input = named<NamedSource>("input");
-/** A trainable parameter; `init` names the initializer and `initArgs` holds its numeric arguments. */
-export const param = named<NamedSource & { init: string; initArgs: readonly number[] }>("param");
+export const input = named("input");
+/** A trainable parameter. */
+export const param = named("param");
 /** Optimizer state carried between training steps (momentum, Adam's moments, the step count). */
-export const state = named<NamedSource>("state");
+export const state = named("state");
 
-export const constant = defineOp<{ value: number; dtype: DType }>({
+export const constant = defineOp({
   name: "constant",
   fusion: "elementwise",
   arity: 0,
@@ -39,7 +52,7 @@ export const constant = defineOp<{ value: number; dtype: DType }>({
 });
 
 /** The size of a possibly symbolic dim as an f32 scalar, known once the program is instantiated. */
-export const dimSize = defineOp<{ dim: Dim }>({
+export const dimSize = defineOp({
   name: "dim_size",
   fusion: "elementwise",
   arity: 0,
@@ -53,7 +66,7 @@ export const dimSize = defineOp<{ dim: Dim }>({
 });
 
 /** [T, T] of 0 where key <= query and -inf above the diagonal. */
-export const causalMask = defineOp<{ size: Dim }>({
+export const causalMask = defineOp({
   name: "causal_mask",
   fusion: "injective",
   arity: 0,

@@ -5,7 +5,13 @@ import { formatType } from "../ir/types.js";
 import { offsetsOver, stridesOf } from "../ir/host.js";
 import { coordinates, countOf, linear } from "../wgsl/indexing.js";
 
-export const transpose = defineOp<{ perm: readonly number[] }>({
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    transpose: { perm: readonly number[] };
+  }
+}
+
+export const transpose = defineOp({
   name: "transpose",
   fusion: "injective",
   arity: 1,

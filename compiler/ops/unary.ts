@@ -1,20 +1,38 @@
 // Elementwise ops of one tensor. Integer tensors are accepted only where the result stays an integer.
 // Each op: its scalar function (the CPU reference) and its derivative written as IR (d = dy/dx, grad = g * d).
 import type { TensorValue } from "../ir/value.js";
-import { type Attrs, type GradContext } from "../ir/define-op.js";
-import { defineOp, type OpDef } from "./define-op.js";
+import type { GradContext } from "../ir/define-op.js";
+import type { NoAttrs, OpAttrs, OpName } from "../ir/registry.js";
+import { defineOp, type OpDefOf } from "./define-op.js";
 import type { ScalarContext } from "../wgsl/contract.js";
 import { requireFloat } from "./shape-rules.js";
 
-const INTEGER_SAFE = new Set(["neg", "abs", "square"]);
+declare module "../ir/op-catalog.js" {
+  interface OpCatalog {
+    neg: NoAttrs;
+    relu: NoAttrs;
+    leaky_relu: { alpha: number };
+    exp: NoAttrs;
+    log: NoAttrs;
+    sqrt: NoAttrs;
+    rsqrt: NoAttrs;
+    abs: NoAttrs;
+    tanh: NoAttrs;
+    sigmoid: NoAttrs;
+    erf: NoAttrs;
+    square: NoAttrs;
+  }
+}
 
-function unary<A extends Attrs = Attrs>(
-  name: string,
-  f: (x: number, attrs: A) => number,
-  grad: (ctx: GradContext, x: TensorValue, y: TensorValue, attrs: A) => TensorValue,
-  wgsl: (x: string, attrs: A, ctx: ScalarContext) => string,
-): OpDef<A> {
-  return defineOp<A>({
+const INTEGER_SAFE = new Set<OpName>(["neg", "abs", "square"]);
+
+function unary<N extends OpName>(
+  name: N,
+  f: (x: number, attrs: OpAttrs<N>) => number,
+  grad: (ctx: GradContext, x: TensorValue, y: TensorValue, attrs: OpAttrs<N>) => TensorValue,
+  wgsl: (x: string, attrs: OpAttrs<N>, ctx: ScalarContext) => string,
+): OpDefOf<N> {
+  return defineOp<N>({
     name,
     fusion: "elementwise",
     arity: 1,
@@ -100,7 +118,7 @@ export const neg = unary("neg", (x) => -x, (ctx) => ctx.op("neg", [ctx.grad]), (
 export const relu = unary("relu", (x) => (x > 0 ? x : 0), (ctx, x) => mul(ctx, ctx.grad, positive(ctx, x)),
   (x, _, c) => `select(${c.lit(0)}, ${x}, ${x} > ${c.lit(0)})`);
 /** Attr `alpha`: the slope for negative inputs. d = alpha + (1 - alpha) * [x > 0]. */
-export const leakyRelu = unary<{ alpha: number }>(
+export const leakyRelu = unary(
   "leaky_relu",
   (x, { alpha }) => (x > 0 ? x : alpha * x),
   (ctx, x, _, { alpha }) =>
@@ -135,5 +153,3 @@ export const erfOp = unary("erf", erf, (ctx, x) =>
   mul(ctx, ctx.grad, mul(ctx, ctx.op("exp", [ctx.op("neg", [mul(ctx, x, x)])]), scalar(ctx, 2 / Math.sqrt(Math.PI), x))),
   (x, _, c) => `${c.helper("dlg_erf", ERF_WGSL)}(${x})`);
 export const square = unary("square", (x) => x * x, (ctx, x) => mul(ctx, ctx.grad, mul(ctx, x, scalar(ctx, 2, x))), (x) => `(${x} * ${x})`);
-
-export const unaryOps: readonly OpDef[] = [neg, relu, leakyRelu, exp, log, sqrt, rsqrt, abs, tanh, sigmoid, erfOp, square] as readonly OpDef[];

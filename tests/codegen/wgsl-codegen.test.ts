@@ -15,15 +15,16 @@ import { f32Literal, i32Literal, literal } from "../../compiler/wgsl/wgsl-values
 import { compile, planProgram } from "../../compiler/index.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import type { Graph } from "../../compiler/ir/graph.js";
+import type { OpAttrsArg, OpName } from "../../compiler/ir/registry.js";
 import { buildCase, kernelCases } from "../gpu/kernel-cases.js";
 
 const span = { start: 0, end: 0 };
 const shapesOf = (values: ReadonlyMap<string, { shape: readonly number[] }>) => new Map([...values].map(([k, v]) => [k, v.shape] as const));
 
-function oneOp(op: string, shapes: number[][], attrs = {}): Graph {
+function oneOp<N extends OpName>(op: N, shapes: number[][], ...attrs: OpAttrsArg<N>): Graph {
   const b = new IRBuilder();
   const xs = shapes.map((s, i) => b.input(`x${i}`, { dtype: "f32", shape: s.map((d) => Dim.const(d)) }, span));
-  const y = b.op(op, xs, attrs);
+  const y = b.op(op, xs, ...attrs);
   b.graph.outputs.push({ name: "y", node: y.node, type: y.type });
   return b.graph;
 }

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { DEFAULT_LIMITS } from "../../compiler/wgsl/limits.js";
 import { CompiledModel } from "../../runtime/compiled-model.js";
+import { ExecutionError } from "../../runtime/errors.js";
 import type { GpuContext } from "../../runtime/device.js";
 import { GpuSession } from "../../sessions/gpu-session.js";
 import { ManifestError } from "../../runtime/manifest.js";
@@ -16,7 +17,7 @@ import { readCompiledModel } from "../../runtime/node/compiled-dir.js";
 import { Random } from "../../runtime/random.js";
 import { hostTensor, type HostTensor } from "../../runtime/tensor.js";
 import { adapterTest, expectClose, openTestGpu } from "./gpu-helpers.js";
-import { runCli } from "../helpers.js";
+import { escapeRegExp, expectRejects, runCli } from "../helpers.js";
 
 const root = ROOT;
 const work = mkdtempSync(join(tmpdir(), "dlg-compiled-"));
@@ -89,15 +90,19 @@ describe("dlg compile", () => {
   it("names what is wrong with a damaged directory", async () => {
     const out = join(work, "damaged");
     expect((await runCli(["compile", "dsl-examples/iris-mlp.dlg", "--batch", "4", "-o", out])).code).toBe(0);
-    await expect(readCompiledModel(join(work, "nowhere"))).rejects.toThrow(/manifest\.json: no such file/);
-    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
-    rmSync(join(out, manifest.programs.forward.kernels[0].file));
-    await expect(readCompiledModel(out)).rejects.toThrow(ManifestError);
-    await expect(readCompiledModel(out)).rejects.toThrow(/programs\.forward\.kernels\[0\]: cannot read kernels\/.*\.wgsl: no such file/);
-    writeFileSync(join(out, "manifest.json"), JSON.stringify({ ...manifest, version: 7 }));
-    await expect(readCompiledModel(out)).rejects.toThrow(/has version 7; this runtime reads version 1/);
-    writeFileSync(join(out, "manifest.json"), "{");
-    await expect(readCompiledModel(out)).rejects.toThrow(/is not valid JSON/);
+    await expectRejects(readCompiledModel(join(work, "nowhere")), ManifestError,
+      `cannot read ${join(work, "nowhere", "manifest.json")}: no such file (is this a dlg compile directory?)`);
+    const path = join(out, "manifest.json");
+    const manifest = JSON.parse(readFileSync(path, "utf8"));
+    const file: string = manifest.programs.forward.kernels[0].file;
+    expect(file).toMatch(/^kernels\/.*\.wgsl$/);
+    rmSync(join(out, file));
+    await expectRejects(readCompiledModel(out), ManifestError, `${path}: programs.forward.kernels[0]: cannot read ${file}: no such file`);
+    writeFileSync(path, JSON.stringify({ ...manifest, version: 7 }));
+    await expectRejects(readCompiledModel(out), ManifestError, `${path}: has version 7; this runtime reads version 1`);
+    writeFileSync(path, "{");
+    // The rest is JSON.parse's own wording, which differs between Node versions.
+    await expectRejects(readCompiledModel(out), ManifestError, new RegExp(`^${escapeRegExp(path)} is not valid JSON: `));
   });
 });
 
@@ -139,9 +144,9 @@ describe("a compiled model on the device", () => {
       expect([...outputs.keys()].sort()).toEqual(["logits", "loss"]);
       expectClose(outputs.get("logits")!.data, reference.get(graph.outputs[0]!.node)!.data, { atol: 0, rtol: 0 }, "logits");
 
-      await expect(compiled.run(batchOf(5, random))).rejects.toThrow("input `features` has shape [5, 4], but IrisMLP was compiled for f32[8, 4] (batch 8)");
+      await expectRejects(compiled.run(batchOf(5, random)), ExecutionError, "input `features` has shape [5, 4], but IrisMLP was compiled for f32[8, 4] (batch 8)");
       const { label: _, ...unlabeled } = test;
-      await expect(compiled.trainStep(unlabeled)).rejects.toThrow("no value for input `label` (i32[8])");
+      await expectRejects(compiled.trainStep(unlabeled), ExecutionError, "no value for input `label` (i32[8])");
     } finally {
       await Promise.all([compiled.destroy(), session.destroy()]);
     }

@@ -7,6 +7,7 @@ import { IRBuilder } from "../../compiler/ir/builder.js";
 import type { TensorValue } from "../../compiler/ir/value.js";
 import type { Attrs } from "../../compiler/ir/define-op.js";
 import type { Graph, NodeId } from "../../compiler/ir/graph.js";
+import type { OpAttrs, OpName } from "../../compiler/ir/registry.js";
 import type { HostValue } from "../../compiler/ir/interpret.js";
 import type { DType } from "../../compiler/ir/types.js";
 import { EXACT, type Tolerance } from "./gpu-helpers.js";
@@ -240,7 +241,7 @@ export function buildCase(op: string, c: Case, seed: number): { graph: Graph; ou
   });
   // Sources of randomness and constants have no tensor inputs; symbolic-size ones take theirs from an unused input.
   const args = ["dropout_mask", "causal_mask", "constant", "dim_size"].includes(op) ? [] : inputs;
-  const y = b.op(op, args, c.attrs);
+  const y = b.op(op as OpName, args, c.attrs as OpAttrs<OpName>);
   b.graph.outputs.push({ name: "y", node: y.node, type: y.type });
   return { graph: b.graph, out: y.node, values };
 }

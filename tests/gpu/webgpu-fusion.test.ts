@@ -1,15 +1,16 @@
 // Fused kernels on the GPU against unfused kernels and the CPU reference: random DAGs (fast-check seeded, awkward
 // sizes) forward and backward, the example models' forward passes (and one's gradients) at small random sizes, and
-// training steps with fusion on and off, a failing one among them. Fused and unfused programs do the same f32 arithmetic per element, so they agree to
-// a few rounding steps; the CPU (float64 inside its ops) to a tolerance scaled by the values' magnitude.
+// training steps with fusion on and off, a failing one among them, and small graphs where only the fusion pass's
+// legality rules keep the numbers right. Fused and unfused programs do the same f32 arithmetic per element, so they
+// agree to a few rounding steps; the CPU (float64 inside its ops) to a tolerance scaled by the values' magnitude.
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Graph, NodeId } from "../../compiler/ir/graph.js";
 import { CpuSession } from "../../sessions/cpu-session.js";
 import { GpuSession } from "../../sessions/gpu-session.js";
 import { Random } from "../../runtime/random.js";
 import { hostTensor, type HostTensor } from "../../runtime/tensor.js";
-import { buildRandomGraph, describeRecipe, EXAMPLES, exampleGraph, recipeArb } from "../optimize/fusion-graphs.js";
+import { buildRandomGraph, describeRecipe, EXAMPLES, exampleGraph, recipeArb, type GraphRecipe } from "../optimize/fusion-graphs.js";
 import { adapterTest, expectClose, openTestGpu, type Tolerance } from "./gpu-helpers.js";
 import { compileText, randomBatch } from "../helpers.js";
 
@@ -18,7 +19,7 @@ const gpu = await openTestGpu();
 /** Fused against unfused: the same operations in f32, grouped differently (a driver may still contract a * b + c). */
 const SAME: Tolerance = { atol: 1e-6, rtol: 1e-5 };
 
-/** Worst differences seen, printed at the end. */
+/** Worst differences seen, printed after the suite (the tolerances' evidence; each comparison asserts its own bound). */
 const worst = { fusedVsUnfused: 0, fusedVsCpu: 0 };
 
 function relativeToMax(got: ArrayLike<number>, want: ArrayLike<number>): number {
@@ -142,6 +143,23 @@ const DROPOUT_MODEL = `model DropoutNet(h: int = 6) {
 /** As webgpu-train.test.ts: f32 sums on the GPU, float64 inside the CPU's ops, carried through Adam. */
 const TRAINED: Tolerance = { atol: 5e-5, rtol: 5e-5 };
 
+/**
+ * Graphs where each legality rule of the fusion pass (compiler/4-optimize/fuse.ts) is what keeps the numbers right, in
+ * fusion-graphs.ts's recipe terms: values 0..4 are x [N, B], y [N, 1], s [], w [B] and 0.5, then one value per step.
+ */
+const LEGALITY_CASES: [string, GraphRecipe][] = [
+  // The matmul reads tanh(x) from memory before its epilogue runs: inside that epilogue it would never be stored.
+  ["an anchor's input that its epilogue also reads: tanh(x) @ m + tanh(x)",
+    { n: 13, cols: 65, steps: [{ kind: "unary", op: "tanh", x: 0 }, { kind: "matmul", x: 1 }, { kind: "binary", op: "add", x: 6, y: 5 }], outputs: [] }],
+  // The row maximum needs tanh(x) first and the subtraction needs the maximum: tanh(x) in the subtraction's kernel
+  // would make the two kernels wait on each other.
+  ["a producer whose other consumer (a reduction) feeds the same group: tanh(x) - max(tanh(x), rows)",
+    { n: 5, cols: 31, steps: [{ kind: "unary", op: "tanh", x: 0 }, { kind: "reduce", op: "reduce_max", x: 5, axes: 1 }, { kind: "binary", op: "sub", x: 5, y: 6 }], outputs: [] }],
+  // The per-row scale is an output of its own, [N, 1]: computed per element of x * scale, it would be stored wrongly.
+  ["a smaller value kept as an output and read by a larger group: x * tanh(-sum(x, rows))",
+    { n: 7, cols: 13, steps: [{ kind: "reduce", op: "reduce_sum", x: 0, axes: 1 }, { kind: "unary", op: "neg", x: 5 }, { kind: "unary", op: "tanh", x: 6 }, { kind: "binary", op: "mul", x: 0, y: 7 }], outputs: [7] }],
+];
+
 /** Small sizes keep the pipelines few: each new size is a new set of kernels to compile. */
 const gpuSizes = fc.constantFrom(1, 3, 5, 13, 31, 65);
 const hidden = fc.constantFrom(1, 3, 5, 7, 13).map(String);
@@ -195,6 +213,20 @@ describe("WebGPU fusion: fused kernels compute what unfused kernels and the CPU 
       });
     }
 
+    it("fuses only where it is legal: fused outputs equal the CPU's where an illegal merge would change them", async () => {
+      for (const [what, recipe] of LEGALITY_CASES) {
+        const { graph, params, batch } = buildRandomGraph(recipe, 11);
+        await withSessions(graph, params, async (s) => {
+          // Fusion must be merging kernels in these programs, or the comparison says nothing about its rules.
+          const shapes = new Map(Object.entries(batch).map(([name, t]) => [name, t.shape] as const));
+          const read = graph.outputs.map((o) => o.node);
+          expect(s.fused.compile("forward", shapes, read).kernels.length, `${what}: fused kernels`)
+            .toBeLessThan(s.unfused.compile("forward", shapes, read).kernels.length);
+          await compareForwardAndGradients(s, graph, batch, 1e-4, `${what} (${describeRecipe(recipe)})`, false);
+        });
+      }
+    });
+
     it("iris-mlp.dlg: training steps with fusion on and off end at the same parameters and Adam state", async () => {
       const { graph, rows, what } = exampleCase("iris-mlp.dlg");
       await compareTraining(graph, rows, what);
@@ -206,9 +238,9 @@ describe("WebGPU fusion: fused kernels compute what unfused kernels and the CPU 
       expect(r.diagnostics).toEqual([]);
       await compareTraining(r.check!.graph, rows, `dropout model (h=${overrides["h"]}, batch ${rows})`);
     });
-  });
 
-  it("prints the worst differences", () => {
-    console.log(`webgpu-fusion: worst fused vs unfused ${worst.fusedVsUnfused.toExponential(1)}, fused vs CPU ${worst.fusedVsCpu.toExponential(1)} (relative to the largest value)`);
+    afterAll(() => {
+      console.log(`webgpu-fusion: worst fused vs unfused ${worst.fusedVsUnfused.toExponential(1)}, fused vs CPU ${worst.fusedVsCpu.toExponential(1)} (relative to the largest value)`);
+    });
   });
 });

@@ -6,7 +6,7 @@ import { IRBuilder } from "../../compiler/ir/builder.js";
 import type { TensorValue } from "../../compiler/ir/value.js";
 import { buildBackward } from "../../compiler/3-autodiff/build-backward.js";
 import { interpret, type HostValue } from "../../compiler/ir/interpret.js";
-import { registry } from "../../compiler/ir/registry.js";
+import { registry, type OpAttrs, type OpName } from "../../compiler/ir/registry.js";
 import { verifyGraph } from "../../compiler/ir/verify.js";
 import { uniformStream } from "../helpers.js";
 import { dims, gradientCases as cases, type Case } from "./op-cases.js";
@@ -28,7 +28,7 @@ function checkGradient(op: string, c: Case, seed: number): void {
     values.set(`x${i}`, { shape: spec.shape, data: Float64Array.from({ length: n }, () => lo + (hi - lo) * random()) });
     return builder.param(`x${i}`, { dtype: "f32", shape: dims(spec.shape) }, { name: "zeros", args: [] }, span);
   });
-  const y = builder.op(op, inputs, c.attrs);
+  const y = builder.op(op as OpName, inputs, c.attrs as OpAttrs<OpName>);
   // loss = sum(y * w) with random w, so every output element's gradient is exercised with a different weight.
   const size = y.type.shape.reduce((a, d) => a * d.constValue()!, 1);
   const w = builder.input("w", { dtype: "f32", shape: y.type.shape }, span);

@@ -14,16 +14,7 @@ import { loadSafetensorsData } from "../../runtime/node/data/safetensors-data.js
 import { encodeSafetensors } from "../../runtime/checkpoint.js";
 import { writeCheckpoint } from "../../runtime/node/checkpoint-file.js";
 import { elementCount, formatHostType, hostTensor, sliceRows, takeRows, type HostTensor } from "../../runtime/tensor.js";
-
-function dataErrorOf(f: () => unknown): DataError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DataError) return e;
-    throw new Error(`expected a DataError, got ${String(e)}`);
-  }
-  throw new Error("expected a DataError, but nothing was thrown");
-}
+import { escapeRegExp, expectRejects, expectThrows } from "../helpers.js";
 
 async function withDir<T>(f: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), "dlg-data-"));
@@ -50,10 +41,10 @@ describe("host tensors", () => {
     expect(hostTensor("i32", [], [4]).data).toEqual(new Int32Array([4]));
     expect(elementCount([])).toBe(1);
     expect(elementCount([3, 0])).toBe(0);
-    expect(() => hostTensor("f32", [2], [1, 2, 3])).toThrow("shape [2] has 2 elements but the data has 3");
-    expect(() => hostTensor("i32", [1], [1.5])).toThrow("1.5 is not an i32 value");
-    expect(() => hostTensor("i32", [1], new Float32Array(1))).toThrow("i32 tensor given a Float32Array");
-    expect(() => hostTensor("f32", [-1])).toThrow(RangeError);
+    expectThrows(() => hostTensor("f32", [2], [1, 2, 3]), RangeError, "hostTensor: shape [2] has 2 elements but the data has 3");
+    expectThrows(() => hostTensor("i32", [1], [1.5]), RangeError, "hostTensor: 1.5 is not an i32 value");
+    expectThrows(() => hostTensor("i32", [1], new Float32Array(1)), TypeError, "hostTensor: i32 tensor given a Float32Array");
+    expectThrows(() => hostTensor("f32", [-1]), RangeError, "invalid shape [-1]: dims must be non-negative integers");
   });
 
   it("gathers rows in any order, with repeats, and slices contiguous rows", () => {
@@ -61,9 +52,9 @@ describe("host tensors", () => {
     expect(takeRows(t, [2, 0, 2])).toEqual(hostTensor("i32", [3, 2], [20, 21, 0, 1, 20, 21]));
     expect(takeRows(t, new Int32Array([]))).toEqual(hostTensor("i32", [0, 2]));
     expect(sliceRows(t, 1, 3)).toEqual(hostTensor("i32", [2, 2], [10, 11, 20, 21]));
-    expect(() => takeRows(t, [3])).toThrow("row 3 is out of range for 3 rows");
-    expect(() => takeRows(hostTensor("f32", []), [0])).toThrow("scalar");
-    expect(() => sliceRows(t, 2, 1)).toThrow(RangeError);
+    expectThrows(() => takeRows(t, [3]), RangeError, "takeRows: row 3 is out of range for 3 rows");
+    expectThrows(() => takeRows(hostTensor("f32", []), [0]), RangeError, "takeRows: a scalar tensor has no rows");
+    expectThrows(() => sliceRows(t, 2, 1), RangeError, "sliceRows: [2, 1) is out of range for 3 rows");
   });
 
   it("formats types with an optional batch name", () => {
@@ -174,14 +165,13 @@ describe("CSV records", () => {
   });
 
   it("counts lines inside quoted fields when reporting errors", () => {
-    const e = dataErrorOf(() => parseCsvSources([csv('a,b\n"1\n2",3\n4,5,6\n')]));
-    expect(e.message).toBe("t.csv: line 4 has 3 fields but the header has 2");
+    expectThrows(() => parseCsvSources([csv('a,b\n"1\n2",3\n4,5,6\n')]), DataError, "t.csv: line 4 has 3 fields but the header has 2");
   });
 
   it("rejects malformed quoting, naming the line and column", () => {
-    expect(dataErrorOf(() => records('a,b\n1,"open\n')).message).toBe("t.csv: line 2, column 2: quoted field is never closed");
-    expect(dataErrorOf(() => records('a,b\n1,"x"y\n')).message).toMatch(/^t\.csv: line 2, column 2: unexpected text after a closing quote/);
-    expect(dataErrorOf(() => records('a,b\n1,x"y\n')).message).toMatch(/^t\.csv: line 2, column 2: a quote inside an unquoted field/);
+    expectThrows(() => records('a,b\n1,"open\n'), DataError, "t.csv: line 2, column 2: quoted field is never closed");
+    expectThrows(() => records('a,b\n1,"x"y\n'), DataError, 't.csv: line 2, column 2: unexpected text after a closing quote (a quote inside a quoted field is written "")');
+    expectThrows(() => records('a,b\n1,x"y\n'), DataError, 't.csv: line 2, column 2: a quote inside an unquoted field (quote the whole field and write the quote as "")');
   });
 });
 
@@ -221,18 +211,17 @@ describe("CSV datasets", () => {
 
   it("reports a non-numeric value in a numeric column with its line and column", () => {
     const text = "a,b\n1,2\n3,4\n5,NA\n";
-    expect(dataErrorOf(() => parseCsvSources([csv(text)])).message).toBe(
-      't.csv: line 4, column 2 (`b`): expected a number, got "NA" (the column is numeric: 2 of its 3 values are numbers)',
-    );
+    expectThrows(() => parseCsvSources([csv(text)]), DataError,
+      't.csv: line 4, column 2 (`b`): expected a number, got "NA" (the column is numeric: 2 of its 3 values are numbers)');
   });
 
   it("reports empty values, a missing header and duplicate column names", () => {
-    expect(dataErrorOf(() => parseCsvSources([csv("a,b\n1,\n")])).message).toBe("t.csv: line 2, column 2 (`b`): empty value (dlg does not fill in missing values)");
-    expect(dataErrorOf(() => parseCsvSources([csv("1,2\n3,4\n")])).message).toBe("t.csv: line 1 looks like data (all numbers); the first row must name the columns");
-    expect(dataErrorOf(() => parseCsvSources([csv("a,a\n1,2\n")])).message).toBe("t.csv: line 1: column name `a` appears twice in the header");
-    expect(dataErrorOf(() => parseCsvSources([csv("")])).message).toBe("t.csv: the file is empty; a CSV needs a header row naming its columns");
-    expect(dataErrorOf(() => parseCsvSources([csv("a,b\n")])).message).toBe("t.csv: no data rows after the header");
-    expect(dataErrorOf(() => parseCsvSources([csv("a\n1e39\n")])).message).toBe("t.csv: line 2, column 1 (`a`): 1e39 is too large for f32");
+    expectThrows(() => parseCsvSources([csv("a,b\n1,\n")]), DataError, "t.csv: line 2, column 2 (`b`): empty value (dlg does not fill in missing values)");
+    expectThrows(() => parseCsvSources([csv("1,2\n3,4\n")]), DataError, "t.csv: line 1 looks like data (all numbers); the first row must name the columns");
+    expectThrows(() => parseCsvSources([csv("a,a\n1,2\n")]), DataError, "t.csv: line 1: column name `a` appears twice in the header");
+    expectThrows(() => parseCsvSources([csv("")]), DataError, "t.csv: the file is empty; a CSV needs a header row naming its columns");
+    expectThrows(() => parseCsvSources([csv("a,b\n")]), DataError, "t.csv: no data rows after the header");
+    expectThrows(() => parseCsvSources([csv("a\n1e39\n")]), DataError, "t.csv: line 2, column 1 (`a`): 1e39 is too large for f32");
   });
 
   it("holds out a fifth of the rows by a seeded shuffle, keeping file order within each split", () => {
@@ -249,7 +238,7 @@ describe("CSV datasets", () => {
     expect(csvDataset("t.csv", csv(lines.join("\n")), undefined).test.i!.data).toEqual(ds.test.i!.data);
     expect(ds.fieldOrder).toEqual(["i", "v"]);
     expect(csvDataset("t.csv", csv(lines.join("\n")), undefined, 0).test.i!.shape).toEqual([0]);
-    expect(() => csvDataset("t.csv", csv("a\n1\n"), undefined, 0.5)).toThrow("holding out 0.5 of 1 rows leaves no rows to train on");
+    expectThrows(() => csvDataset("t.csv", csv("a\n1\n"), undefined, 0.5), DataError, "t.csv: holding out 0.5 of 1 rows leaves no rows to train on");
   });
 
   it("shares column types and the class mapping with a separate test file", async () => {
@@ -263,8 +252,8 @@ describe("CSV datasets", () => {
       expect(Array.from(ds.train.kind!.data)).toEqual([1, 2]);
       expect(Array.from(ds.test.kind!.data)).toEqual([0]);
       await writeFile(test, "x,other\n3,a\n");
-      await expect(loadCsv(train, { testFile: test })).rejects.toThrow(`${test}: header (x, other) differs from ${train} (x, kind)`);
-      await expect(loadCsv(join(dir, "none.csv"))).rejects.toThrow(`cannot read data file ${join(dir, "none.csv")}: no such file`);
+      await expectRejects(loadCsv(train, { testFile: test }), DataError, `${test}: header (x, other) differs from ${train} (x, kind)`);
+      await expectRejects(loadCsv(join(dir, "none.csv")), DataError, `cannot read data file ${join(dir, "none.csv")}: no such file`);
     });
   });
 });
@@ -295,32 +284,31 @@ describe("safetensors datasets", () => {
     await withDir(async (dir) => {
       const path = join(dir, "d.safetensors");
       await writeCheckpoint(path, new Map([["x", hostTensor("f32", [4, 2])], ["y", hostTensor("i32", [3])]]));
-      await expect(loadDataset(path)).rejects.toThrow(new DataError(`${path}: field \`y\` has 3 rows but \`x\` has 4`));
+      await expectRejects(loadDataset(path), DataError, `${path}: field \`y\` has 3 rows but \`x\` has 4`);
       await writeCheckpoint(path, new Map([["s", hostTensor("f32", [])]]));
-      await expect(loadDataset(path)).rejects.toThrow(`${path}: field \`s\` is a scalar; every field needs a row dim`);
+      await expectRejects(loadDataset(path), DataError, `${path}: field \`s\` is a scalar; every field needs a row dim`);
       await writeCheckpoint(path, new Map([["x", hostTensor("f32", [4, 2])]]));
       const testPath = join(dir, "t.safetensors");
       await writeCheckpoint(testPath, new Map([["x", hostTensor("f32", [4, 3])]]));
-      await expect(loadSafetensorsData(path, { testFile: testPath })).rejects.toThrow(`field \`x\` is f32[N, 2] in ${path} but f32[N, 3] in ${testPath}`);
+      await expectRejects(loadSafetensorsData(path, { testFile: testPath }), DataError, `field \`x\` is f32[N, 2] in ${path} but f32[N, 3] in ${testPath}`);
       await writeFile(path, encodeSafetensors(new Map([["x", hostTensor("f32", [4, 2])]])).subarray(0, 40));
-      const e = await loadDataset(path).catch((err: unknown) => err);
-      expect(e).toBeInstanceOf(DataError);
-      expect((e as Error).message).toMatch(new RegExp(`^${path}: header length \\d+ runs past the end of the file`));
+      await expectRejects(loadDataset(path), DataError, new RegExp(`^${escapeRegExp(path)}: header length \\d+ runs past the end of the file`));
     });
   });
 });
 
 describe("loadDataset", () => {
   it("names the sources it knows when given another", async () => {
-    await expect(loadDataset("cifar10")).rejects.toThrow(new DataError("unknown data source `cifar10`: use mnist, iris, a .safetensors file or a .csv file"));
+    await expectRejects(loadDataset("cifar10"), DataError, "unknown data source `cifar10`: use mnist, iris, a .safetensors file or a .csv file");
   });
 
   it("refuses a split option for a built-in dataset rather than ignoring it", async () => {
-    await expect(loadDataset("mnist", { holdout: 0.1 })).rejects.toThrow("the built-in dataset mnist has a fixed train/test split");
+    await expectRejects(loadDataset("mnist", { holdout: 0.1 }), DataError,
+      "the built-in dataset mnist has a fixed train/test split; holdout and test files apply to data files only");
   });
 
   it("refuses a holdout together with a test file", async () => {
-    await expect(loadDataset("x.csv", { holdout: 0.1, testFile: "y.csv" })).rejects.toThrow("give either a holdout fraction or a test file, not both");
+    await expectRejects(loadDataset("x.csv", { holdout: 0.1, testFile: "y.csv" }), DataError, "give either a holdout fraction or a test file, not both");
   });
 });
 
@@ -341,21 +329,18 @@ describe("bindInputs", () => {
 
   it("names the missing input and everything the dataset provides", async () => {
     const ds = await loadDataset("mnist");
-    const e = dataErrorOf(() => bindInputs([{ name: "pixels", dtype: "f32", shape: ["N", 28, 28] }], ds));
-    expect(e.message).toBe("model input `pixels` has no field in dataset mnist (it provides image: f32[N, 28, 28], label: i32[N])");
+    expectThrows(() => bindInputs([{ name: "pixels", dtype: "f32", shape: ["N", 28, 28] }], ds), DataError,
+      "model input `pixels` has no field in dataset mnist (it provides image: f32[N, 28, 28], label: i32[N])");
   });
 
   it("names both types when the dtype, the rank or a fixed dim differs", async () => {
     const ds = await loadDataset("mnist");
-    expect(dataErrorOf(() => bindInputs([{ name: "label", dtype: "f32", shape: ["N"] }], ds)).message).toBe(
-      "model input `label` is f32[N] but dataset mnist provides `label` as i32[N]: dtype i32 is not f32",
-    );
-    expect(dataErrorOf(() => bindInputs([{ name: "image", dtype: "f32", shape: ["N", 784] }], ds)).message).toBe(
-      "model input `image` is f32[N, 784] but dataset mnist provides `image` as f32[N, 28, 28]: rank 3 is not 2 (same values per row: reshape or flatten inside the model)",
-    );
-    expect(dataErrorOf(() => bindInputs([{ name: "image", dtype: "f32", shape: ["N", 28, 32] }], ds)).message).toBe(
-      "model input `image` is f32[N, 28, 32] but dataset mnist provides `image` as f32[N, 28, 28]: dim 2 is 28, not 32",
-    );
+    expectThrows(() => bindInputs([{ name: "label", dtype: "f32", shape: ["N"] }], ds), DataError,
+      "model input `label` is f32[N] but dataset mnist provides `label` as i32[N]: dtype i32 is not f32");
+    expectThrows(() => bindInputs([{ name: "image", dtype: "f32", shape: ["N", 784] }], ds), DataError,
+      "model input `image` is f32[N, 784] but dataset mnist provides `image` as f32[N, 28, 28]: rank 3 is not 2 (same values per row: reshape or flatten inside the model)");
+    expectThrows(() => bindInputs([{ name: "image", dtype: "f32", shape: ["N", 28, 32] }], ds), DataError,
+      "model input `image` is f32[N, 28, 32] but dataset mnist provides `image` as f32[N, 28, 28]: dim 2 is 28, not 32");
   });
 
   const tokens = (t: number, u: number): Dataset => ({
@@ -370,18 +355,15 @@ describe("bindInputs", () => {
 
   it("lets symbolic dims take any size, but the same size wherever the same name appears", () => {
     expect(Object.keys(bindInputs(tokenInputs, tokens(16, 16)))).toEqual(["tokens", "targets"]);
-    expect(dataErrorOf(() => bindInputs(tokenInputs, tokens(16, 15))).message).toBe(
-      "model input `targets` is i32[B, T] but dataset toy provides `targets` as i32[N, 15]: dim 1 (T) is 15, but T is 16 in input `tokens`",
-    );
+    expectThrows(() => bindInputs(tokenInputs, tokens(16, 15)), DataError,
+      "model input `targets` is i32[B, T] but dataset toy provides `targets` as i32[N, 15]: dim 1 (T) is 15, but T is 16 in input `tokens`");
   });
 
   it("refuses scalar inputs and the batch dim used elsewhere", () => {
-    expect(dataErrorOf(() => bindInputs([{ name: "t", dtype: "f32", shape: [] }], tokens(1, 1))).message).toBe(
-      "model input `t` is a scalar, but data comes in rows; give it a batch dim, e.g. f32[N]",
-    );
-    expect(dataErrorOf(() => bindInputs([{ name: "tokens", dtype: "i32", shape: ["B", "B"] }], tokens(2, 2))).message).toBe(
-      "model input `tokens: i32[B, B]` uses the batch dim B at position 1; data rows are split into batches only along dim 0",
-    );
+    expectThrows(() => bindInputs([{ name: "t", dtype: "f32", shape: [] }], tokens(1, 1)), DataError,
+      "model input `t` is a scalar, but data comes in rows; give it a batch dim, e.g. f32[N]");
+    expectThrows(() => bindInputs([{ name: "tokens", dtype: "i32", shape: ["B", "B"] }], tokens(2, 2)), DataError,
+      "model input `tokens: i32[B, B]` uses the batch dim B at position 1; data rows are split into batches only along dim 0");
   });
 
   const table = () =>
@@ -407,23 +389,20 @@ describe("bindInputs", () => {
   });
 
   it("says which leftover columns there are when their count does not fit", () => {
-    const e = dataErrorOf(() => bindInputs([{ name: "x", dtype: "f32", shape: ["N", 3] }, { name: "species", dtype: "i32", shape: ["N"] }], table()));
-    expect(e.message).toBe(
+    expectThrows(() => bindInputs([{ name: "x", dtype: "f32", shape: ["N", 3] }, { name: "species", dtype: "i32", shape: ["N"] }], table()), DataError,
       "model input `x` has no field in dataset flowers.csv (it provides sepal_length: f32[N], sepal_width: f32[N], species: i32[N], petal_length: f32[N], petal_width: f32[N]); " +
         "the 4 numeric columns no other input uses (`sepal_length`, `sepal_width`, `petal_length`, `petal_width`) would make f32[N, 4], not f32[N, 3]",
     );
-    const two = dataErrorOf(() =>
-      bindInputs([{ name: "a", dtype: "f32", shape: ["N", 2] }, { name: "b", dtype: "f32", shape: ["N", 2] }], table()),
-    );
-    expect(two.message).toMatch(/; only one input can be made of the leftover numeric columns, and `b` has no field either$/);
+    expectThrows(() => bindInputs([{ name: "a", dtype: "f32", shape: ["N", 2] }, { name: "b", dtype: "f32", shape: ["N", 2] }], table()), DataError,
+      /; only one input can be made of the leftover numeric columns, and `b` has no field either$/);
   });
 });
 
 describe("splitHoldout", () => {
   it("rejects a fraction outside [0, 1)", () => {
     const fields = { x: hostTensor("f32", [4]) };
-    expect(() => splitHoldout(fields, 1, "d")).toThrow("holdout must be a fraction in [0, 1), got 1");
-    expect(() => splitHoldout(fields, -0.1, "d")).toThrow(DataError);
+    expectThrows(() => splitHoldout(fields, 1, "d"), DataError, "holdout must be a fraction in [0, 1), got 1");
+    expectThrows(() => splitHoldout(fields, -0.1, "d"), DataError, "holdout must be a fraction in [0, 1), got -0.1");
     expect(splitHoldout(fields, 0.01, "d").test.x!.shape).toEqual([1]); // a positive fraction holds out at least one row
   });
 });

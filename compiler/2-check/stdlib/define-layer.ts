@@ -4,6 +4,7 @@ import type { ParamSpec } from "../signature.js";
 import type { TensorValue, Value } from "../values.js";
 import type { Span } from "../../diagnostics/span.js";
 import { Dim, formatType } from "../../ir/types.js";
+import type { NoAttrs, OpsWithAttrs } from "../../ir/registry.js";
 
 export interface BuiltinDef {
   name: string;
@@ -46,7 +47,7 @@ export function scalarLike(ctx: LayerContext, value: number, x: TensorValue): Te
  * An elementwise binary op where either side may be a plain number: the number becomes a scalar of the tensor's
  * dtype (an integer literal adapts to f32; a fractional one next to an i32 tensor stays f32 and the dtype rule reports it).
  */
-export function elementwiseBinary(ctx: LayerContext, op: string, a: Value, b: Value): TensorValue {
+export function elementwiseBinary(ctx: LayerContext, op: OpsWithAttrs<NoAttrs>, a: Value, b: Value): TensorValue {
   const asTensor = (v: Value, other: Value): TensorValue => {
     if (v.kind === "tensor") return v;
     const like = other.kind === "tensor" ? other.type.dtype : "f32";

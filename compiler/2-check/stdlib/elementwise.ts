@@ -1,7 +1,8 @@
 // Elementwise built-ins: primitives exposed directly, and activations written as formulas over primitives.
+import type { NoAttrs, OpsWithAttrs } from "../../ir/registry.js";
 import { defineBuiltin, elementwiseBinary, float, operand, tensor, type BuiltinDef } from "./define-layer.js";
 
-const direct = (name: string, summary: string): BuiltinDef =>
+const direct = (name: OpsWithAttrs<NoAttrs>, summary: string): BuiltinDef =>
   defineBuiltin({ name, params: [tensor("x")], summary, apply: (ctx, args) => ctx.op(name, [args.tensor("x")]) });
 
 export const elementwiseBuiltins: BuiltinDef[] = [
@@ -43,7 +44,7 @@ export const elementwiseBuiltins: BuiltinDef[] = [
   }),
 ];
 
-const binary = (name: string, summary: string): BuiltinDef =>
+const binary = (name: OpsWithAttrs<NoAttrs>, summary: string): BuiltinDef =>
   defineBuiltin({
     name,
     params: [operand("a"), operand("b")],

@@ -11,7 +11,7 @@ function reductionAxes(ctx: LayerContext, args: LayerArgs, x: TensorValue): numb
   return axes.sort((a, b) => a - b);
 }
 
-const reduction = (name: string, primitive: string, summary: string): BuiltinDef =>
+const reduction = (name: string, primitive: "reduce_sum" | "reduce_mean" | "reduce_max", summary: string): BuiltinDef =>
   defineBuiltin({
     name,
     params: [tensor("x"), { name: "axis", kind: "axes", default: null }, bool("keepdims", false)],
