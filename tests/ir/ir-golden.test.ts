@@ -1,5 +1,5 @@
-import { ROOT } from "../helpers.js";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { expectGolden, ROOT } from "../helpers.js";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
@@ -7,7 +7,6 @@ import { printGraph } from "../../compiler/ir/print.js";
 import { verifyGraph } from "../../compiler/ir/verify.js";
 
 const dir = join(ROOT, "tests", "golden", "ir");
-const update = process.env["UPDATE_GOLDEN"] === "1";
 
 describe("lowering to IR (golden text, refreshed with UPDATE_GOLDEN=1)", () => {
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".dlg"))) {
@@ -17,9 +16,7 @@ describe("lowering to IR (golden text, refreshed with UPDATE_GOLDEN=1)", () => {
       expect(result.diagnostics).toEqual([]);
       expect(verifyGraph(result.check!.graph)).toEqual([]);
       const ir = printGraph(result.check!.graph);
-      const expectedPath = join(dir, file.replace(/\.dlg$/, ".ir"));
-      if (update || !existsSync(expectedPath)) writeFileSync(expectedPath, ir);
-      expect(ir).toBe(readFileSync(expectedPath, "utf8"));
+      expectGolden(join(dir, file.replace(/\.dlg$/, ".ir")), ir);
     });
   }
 });
