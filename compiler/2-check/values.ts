@@ -44,3 +44,19 @@ export function describeValue(v: Value): string {
 export function isPoisoned(v: Value): boolean {
   return v.kind === "poison" || (v.kind === "list" && v.items.some(isPoisoned));
 }
+
+/** A compile-time value with its kind, as `dlg check` lists hyperparameters and bindings. */
+export function scalarText(v: Value): string {
+  switch (v.kind) {
+    case "int":
+      return `int = ${v.dim}`;
+    case "float":
+      return `float = ${v.value}`;
+    case "bool":
+      return `bool = ${v.value}`;
+    case "string":
+      return `string = ${JSON.stringify(v.value)}`;
+    default:
+      return describeValue(v);
+  }
+}

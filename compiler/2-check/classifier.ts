@@ -1,0 +1,28 @@
+// Which model output and labels training scores accuracy on, from the classification losses the model called.
+import type { Graph, NodeId } from "../ir/graph.js";
+import type { CheckContext } from "./context.js";
+
+/**
+ * What training reports accuracy on: the first classification loss whose labels are a model input, and the model
+ * output its class scores are (or are computed from, keeping their shape: a language model's `tokens` and `targets`
+ * have the same shape, so the labels are never guessed from shapes).
+ */
+export function classifierOf(ctx: CheckContext, graph: Graph): Graph["classifier"] {
+  for (const { scores, labels } of ctx.scored) {
+    const label = graph.nodes[labels]!;
+    if (label.op !== "input") continue;
+    const ancestors = new Set<NodeId>();
+    const stack = [scores];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (ancestors.has(id)) continue;
+      ancestors.add(id);
+      stack.push(...graph.nodes[id]!.inputs);
+    }
+    const type = graph.nodes[scores]!.type;
+    const output = graph.outputs.find((o) => ancestors.has(o.node) && o.type.shape.length === type.shape.length && o.type.shape.every((d, i) => d.equals(type.shape[i]!)));
+    if (output) return { output: output.name, labels: label.attrs["name"] as string };
+  }
+  return undefined;
+}
+

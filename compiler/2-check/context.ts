@@ -1,0 +1,73 @@
+// The state one check shares between its jobs (declarations, hyperparameters, statements, expressions, types, calls),
+// passed explicitly to each of them.
+import type { BlockDecl, Expr, ModelDecl, Program, Stmt } from "../1-parse/ast.js";
+import type { DiagnosticBag, DiagnosticExtras } from "../diagnostics/diagnostic.js";
+import type { MessageKey, MessageParams } from "../diagnostics/messages.js";
+import type { Span } from "../diagnostics/span.js";
+import type { ShapeError } from "../ir/define-op.js";
+import type { NodeId } from "../ir/graph.js";
+import type { TensorType } from "../ir/types.js";
+import { IRBuilder } from "../ir/builder.js";
+import type { Frame } from "./scope.js";
+import type { Value } from "./values.js";
+
+export interface BindingInfo {
+  name: string;
+  /** The binding's value: a tensor type, or a description of a compile-time value. */
+  type: TensorType | undefined;
+  description: string;
+  span: Span;
+  /** Set when the binding sits in a repeat body: the type shown is the last iteration's. */
+  repeated: boolean;
+}
+
+/**
+ * Statements evaluate expressions and block calls evaluate statements: the two entry points are given to the context
+ * by the checker that owns both, so the jobs that need them do not import each other in a circle.
+ */
+export interface Evaluator {
+  eval(expr: Expr, frame: Frame): Value;
+  /** Runs statements in order; returns a block's return value. */
+  execBody(stmts: readonly Stmt[], frame: Frame): Value | undefined;
+}
+
+export class CheckContext {
+  readonly builder = new IRBuilder();
+  readonly blocks = new Map<string, BlockDecl>();
+  readonly models = new Map<string, ModelDecl>();
+  readonly recursive = new Set<string>();
+  readonly bindings = new Map<number, BindingInfo>();
+  private readonly reported = new Set<string>();
+  /** The block calls being evaluated, innermost last: a mistake inside a block body also points at the call. */
+  readonly calls: { block: string; span: Span }[] = [];
+  trained = false;
+  /** Class scores and labels that a classification loss compared, in call order (see `classifierOf`). */
+  readonly scored: { scores: NodeId; labels: NodeId }[] = [];
+
+  constructor(readonly program: Program, readonly bag: DiagnosticBag, private readonly evaluator: Evaluator) {}
+
+  eval(expr: Expr, frame: Frame): Value {
+    return this.evaluator.eval(expr, frame);
+  }
+
+  execBody(stmts: readonly Stmt[], frame: Frame): Value | undefined {
+    return this.evaluator.execBody(stmts, frame);
+  }
+
+  report<K extends MessageKey>(key: K, span: Span, params: MessageParams<K>, extras: DiagnosticExtras = {}): void {
+    // A block called N times, or a repeat body run N times, must not report its one mistake N times.
+    const dedupeKey = `${key}:${span.start}:${span.end}`;
+    if (this.reported.has(dedupeKey)) return;
+    this.reported.add(dedupeKey);
+    const call = this.calls[this.calls.length - 1];
+    if (call) extras = { ...extras, secondary: [...(extras.secondary ?? []), { span: call.span, label: `in this call of \`${call.block}\`` }] };
+    this.bag.report(key, span, params, extras);
+  }
+
+  reportShapeError(e: ShapeError, span: Span): void {
+    const extras: DiagnosticExtras = {};
+    if (e.label !== undefined) extras.label = e.label;
+    if (e.hint !== undefined) extras.hint = e.hint;
+    this.report(e.key, span, e.params as MessageParams<typeof e.key>, extras);
+  }
+}

@@ -1,0 +1,116 @@
+// The program's declarations: the tables of models and blocks, recursion between blocks, blocks nothing calls, and
+// which model to check.
+import type { Expr, ModelDecl, Stmt } from "../1-parse/ast.js";
+import type { Span } from "../diagnostics/span.js";
+import { closest } from "../diagnostics/suggest.js";
+import type { CheckContext } from "./context.js";
+
+/** Fills the model and block tables; a name declared twice is reported and the later declaration ignored. */
+export function collectDeclarations(ctx: CheckContext): void {
+  for (const decl of ctx.program.decls) {
+    const table = decl.kind === "model" ? ctx.models : ctx.blocks;
+    if (table.has(decl.name.name) || (decl.kind === "model" ? ctx.blocks : ctx.models).has(decl.name.name)) {
+      ctx.report("duplicateDefinition", decl.name.span, { kind: decl.kind, name: decl.name.name });
+      continue;
+    }
+    if (decl.kind === "model") ctx.models.set(decl.name.name, decl);
+    else ctx.blocks.set(decl.name.name, decl);
+  }
+}
+
+export function selectModel(ctx: CheckContext, name: string | undefined): ModelDecl | undefined {
+  const names = [...ctx.models.keys()];
+  if (name !== undefined) {
+    const model = ctx.models.get(name);
+    if (!model) {
+      const hint = closest(name, names);
+      ctx.report("unknownModel", { start: 0, end: 0 }, { name, available: names.join(", ") || "none" }, hint ? { hint: `did you mean \`${hint}\`?` } : {});
+    }
+    return model;
+  }
+  if (names.length === 0) {
+    ctx.report("noModel", ctx.program.span.end > 0 ? { start: 0, end: 0 } : ctx.program.span, {});
+    return undefined;
+  }
+  if (names.length > 1) {
+    ctx.report("several", ctx.models.get(names[1]!)!.name.span, { available: names.join(", ") });
+    return undefined;
+  }
+  return ctx.models.get(names[0]!);
+}
+
+/** Calls between blocks form a graph; a cycle would unroll forever, so it is reported and its blocks poisoned. */
+export function findRecursion(ctx: CheckContext): void {
+  const calls = new Map<string, { callee: string; span: Span }[]>();
+  for (const [name, block] of ctx.blocks) calls.set(name, callsIn(block.body).filter((c) => ctx.blocks.has(c.callee)));
+  const state = new Map<string, "active" | "done">();
+  const stack: string[] = [];
+  const visit = (name: string) => {
+    state.set(name, "active");
+    stack.push(name);
+    for (const call of calls.get(name) ?? []) {
+      const s = state.get(call.callee);
+      if (s === "active") {
+        const cycle = [...stack.slice(stack.indexOf(call.callee)), call.callee];
+        for (const b of cycle) ctx.recursive.add(b);
+        ctx.report("recursiveBlock", call.span, { cycle: cycle.join(" -> ") }, { hint: "use `repeat` to apply a block several times" });
+      } else if (s === undefined) visit(call.callee);
+    }
+    stack.pop();
+    state.set(name, "done");
+  };
+  for (const name of ctx.blocks.keys()) if (!state.has(name)) visit(name);
+}
+
+export function warnUncalledBlocks(ctx: CheckContext): void {
+  const called = new Set<string>();
+  const pending = [...ctx.models.values()].flatMap((m) => callsIn(m.body).map((c) => c.callee));
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    const block = ctx.blocks.get(name);
+    if (!block || called.has(name)) continue;
+    called.add(name);
+    pending.push(...callsIn(block.body).map((c) => c.callee));
+  }
+  for (const [name, block] of ctx.blocks) if (!called.has(name)) ctx.report("uncalledBlock", block.name.span, { name });
+}
+
+/** Every call by name in a body (pipes included), for the block call graph. */
+function callsIn(stmts: readonly Stmt[]): { callee: string; span: Span }[] {
+  const out: { callee: string; span: Span }[] = [];
+  const visitExpr = (e: Expr): void => {
+    switch (e.kind) {
+      case "call":
+        out.push({ callee: e.callee.name, span: e.callee.span });
+        e.args.forEach((a) => visitExpr(a.value));
+        return;
+      case "pipe":
+        visitExpr(e.input);
+        out.push({ callee: e.callee.name, span: e.callee.span });
+        e.args.forEach((a) => visitExpr(a.value));
+        return;
+      case "binary":
+        visitExpr(e.left);
+        visitExpr(e.right);
+        return;
+      case "unary":
+        return visitExpr(e.operand);
+      case "paren":
+        return visitExpr(e.inner);
+      case "list":
+        return e.items.forEach(visitExpr);
+      default:
+        return;
+    }
+  };
+  for (const s of stmts) {
+    if (s.kind === "binding") visitExpr(s.value);
+    else if (s.kind === "return") visitExpr(s.value);
+    else if (s.kind === "train") visitExpr(s.loss);
+    else if (s.kind === "repeat") {
+      visitExpr(s.count);
+      out.push(...callsIn(s.body));
+    }
+  }
+  return out;
+}
