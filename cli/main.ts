@@ -271,7 +271,7 @@ async function executeCommand(command: string, args: readonly string[], io: CliI
   switch (command) {
     case "train":
       return trainCommand(graph, name, {
-        ...dataFlags(), ...backend, epochs, batch, seed, json: values.json ?? false, progress: Boolean(process.stderr.isTTY),
+        ...dataFlags(), ...backend, source: file, epochs, batch, seed, json: values.json ?? false, progress: Boolean(process.stderr.isTTY),
         ...(lr !== undefined ? { lr } : {}),
         ...(values.save !== undefined ? { save: values.save } : {}),
         ...(values.resume !== undefined ? { resume: values.resume } : {}),
@@ -279,8 +279,8 @@ async function executeCommand(command: string, args: readonly string[], io: CliI
     case "run":
       return runCommand(graph, name, { ...dataFlags(), ...backend, weights: need("weights", "--weights F"), batch, json: values.json ?? false }, io);
     case "init":
-      return initCommand(graph, name, seed, need("output", "-o W.safetensors"), io);
+      return initCommand(graph, name, seed, need("output", "-o W.safetensors"), file, io);
     default:
-      return gradCommand(graph, name, { ...dataFlags(), ...backend, weights: need("weights", "--weights F"), batch, out: need("output", "-o G.safetensors") }, io);
+      return gradCommand(graph, name, { ...dataFlags(), ...backend, source: file, weights: need("weights", "--weights F"), batch, out: need("output", "-o G.safetensors") }, io);
   }
 }

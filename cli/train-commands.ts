@@ -4,16 +4,18 @@ import type { Graph } from "../compiler/ir/graph.js";
 import { ExecutionError as ReferenceExecutionError } from "../compiler/ir/define-op.js";
 import { ExecutionError } from "../runtime/errors.js";
 import { CodegenError } from "../compiler/wgsl/limits.js";
-import { optimizerDefinition, optimizers, stateName, STEP_STATE } from "../compiler/optimizers/index.js";
-import { CheckpointError, checkTensorsMatch } from "../runtime/checkpoint.js";
+import { optimizers, stateName, STEP_STATE } from "../compiler/optimizers/index.js";
+import { CheckpointError, checkTensorsMatch, joinProblems } from "../runtime/checkpoint.js";
 import { ManifestError } from "../runtime/manifest.js";
 import { CpuSession, initialParams } from "../sessions/cpu-session.js";
 import { GpuDeviceError, GpuUnavailableError, type GpuContext } from "../runtime/device.js";
 import { GpuSession } from "../sessions/gpu-session.js";
 import { nodeDevice, parseAdapterChoice } from "../runtime/node/webgpu-node.js";
 import { bindInputs, DataError, loadDataset, type ModelInput } from "../runtime/node/data/index.js";
+import { checkLabels } from "../runtime/data/bind.js";
 import { readCheckpoint, writeCheckpoint } from "../runtime/node/checkpoint-file.js";
-import { hostTensor, sliceRows, type HostTensor } from "../runtime/tensor.js";
+import { describeNonFinite, hostTensor, sliceRows, type HostTensor } from "../runtime/tensor.js";
+import { checkOutputFile, sameFile, type InputFile } from "./output-paths.js";
 import { evaluate, train, TrainingError, type EpochReport, type Split } from "../runtime/train.js";
 import { UsageError, type CliIO } from "./io.js";
 
@@ -101,7 +103,10 @@ export interface DataFlags {
   testFile?: string;
 }
 
-/** Loads a data source and binds it to the model's inputs by name. */
+/**
+ * Loads a data source and binds it to the model's inputs by name, then checks every value a step would trip on
+ * (labels outside the classes, in either split) so that no run stops after its first epoch for a bad row.
+ */
 export async function loadBoundData(graph: Graph, flags: DataFlags): Promise<{ train: Split; test: Split }> {
   const dataset = await loadDataset(flags.data, {
     ...(flags.holdout !== undefined ? { holdout: flags.holdout } : {}),
@@ -114,6 +119,17 @@ export async function loadBoundData(graph: Graph, flags: DataFlags): Promise<{ t
     train[name] = b.train;
     test[name] = b.test;
   }
+  for (const { input, classes } of graph.labelInputs ?? []) {
+    if (!Object.hasOwn(bound, input)) continue;
+    const field = bound[input]!.fields[0]!;
+    const where = (split: "train" | "test") => (row: number) => {
+      const source = split === "test" && flags.testFile !== undefined ? flags.testFile : flags.data;
+      const fileRow = dataset.sourceRows ? dataset.sourceRows[split][row]! : row;
+      return `${source}: row ${fileRow + 1}${split === "test" && flags.testFile === undefined && dataset.sourceRows ? " (held out)" : ""}`;
+    };
+    checkLabels(train[input]!, classes, field, where("train"));
+    checkLabels(test[input]!, classes, field, where("test"));
+  }
   return { train, test };
 }
 
@@ -121,27 +137,56 @@ function expectedParams(graph: Graph) {
   return graph.params.map((p) => ({ name: p.name, dtype: (p.type.dtype === "i32" ? "i32" : "f32") as "f32" | "i32", shape: p.type.shape.map((d) => d.constValue()!) }));
 }
 
-/** Loads parameters (and, when present, optimizer state) from a checkpoint, refusing one made for another model. */
-export async function loadWeights(session: Session, path: string, withState: boolean): Promise<Record<string, string>> {
+/** What became of a checkpoint's optimizer state: taken, absent (the optimizer starts fresh), or not asked for. */
+export type StateLoaded = "restored" | "fresh" | "ignored";
+
+/**
+ * Loads parameters (and, for `withState`, optimizer state) from a checkpoint, refusing one made for another model.
+ * Both backends go through here, so they accept and refuse the same files: parameters must match the model exactly
+ * and be finite; state, when the file has any, must be exactly what the model's optimizer keeps (names, dtypes,
+ * shapes, finite, a whole non-negative step count). A file without state resumes with fresh state.
+ */
+export async function loadWeights(session: Session, path: string, withState: boolean): Promise<{ metadata: Record<string, string>; state: StateLoaded }> {
   const checkpoint = await readCheckpoint(path);
-  const params = new Map([...checkpoint.tensors].filter(([name]) => !isStateName(name, session)));
+  const params = new Map<string, HostTensor>();
+  const state = new Map<string, HostTensor>();
+  for (const [name, t] of checkpoint.tensors) (stateOwner(name, session) !== undefined ? state : params).set(name, t);
   const problems = checkTensorsMatch(expectedParams(session.forward), params);
-  if (problems.length > 0) throw new CheckpointError(`${path} does not fit this model: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? `; and ${problems.length - 5} more` : ""}`);
+  if (problems.length > 0) throw new CheckpointError(`${path} does not fit this model: ${joinProblems(problems)}`);
+  if (withState && state.size > 0) {
+    const optimizer = session.forward.optimizer!.name;
+    const stateProblems = checkTensorsMatch(session.stateSpecs(), state, {
+      what: "optimizer state tensor",
+      unexpected: (name) => {
+        const owner = stateOwner(name, session)!;
+        return owner === optimizer || owner === STEP_STATE
+          ? `unexpected optimizer state \`${name}\`: ${optimizer} with this model's arguments keeps no such tensor`
+          : `\`${name}\` is ${owner} state, but this model trains with ${optimizer}`;
+      },
+    });
+    const step = state.get(STEP_STATE);
+    if (step !== undefined && step.data.length === 1 && !(Number.isInteger(step.data[0]) && step.data[0]! >= 0)) {
+      stateProblems.push(`\`${STEP_STATE}\` is ${step.data[0]}, not a step count (a whole number >= 0)`);
+    }
+    if (stateProblems.length > 0) throw new CheckpointError(`${path}: its optimizer state does not fit this model: ${joinProblems(stateProblems)}`);
+  }
   for (const p of session.forward.params) session.params.set(p.name, checkpoint.tensors.get(p.name)!);
-  if (withState) for (const [name, t] of checkpoint.tensors) if (isStateName(name, session)) session.state.set(name, t);
-  return checkpoint.metadata;
+  if (withState) for (const [name, t] of state) session.state.set(name, t);
+  return { metadata: checkpoint.metadata, state: !withState ? "ignored" : state.size > 0 ? "restored" : "fresh" };
 }
 
 /**
- * Optimizer state tensors are saved beside the parameters, named `<param>.<slot>` after the slots of the model's
- * optimizer, and `optimizer.step`. A model without a `train` statement may still be given a checkpoint of its
- * training, so for it every optimizer's slots count as state.
+ * Optimizer state tensors are saved beside the parameters, named `<param>.<slot>` after an optimizer's slots, and
+ * `optimizer.step`: the optimizer whose slot a name is (or STEP_STATE), or undefined for a name that is no state.
+ * Every optimizer's slots are recognized, so another optimizer's state is named as such rather than taken for an
+ * unknown parameter.
  */
-function isStateName(name: string, session: Session): boolean {
-  if (name === STEP_STATE) return true;
-  const optimizer = session.forward.optimizer;
-  const slots = optimizer ? optimizerDefinition(optimizer.name).slots : Object.values(optimizers).flatMap((o) => o.slots);
-  return session.forward.params.some((p) => slots.some((slot) => name === stateName(p.name, slot)));
+function stateOwner(name: string, session: Session): string | undefined {
+  if (name === STEP_STATE) return STEP_STATE;
+  for (const [optimizer, definition] of Object.entries(optimizers)) {
+    if (session.forward.params.some((p) => definition.slots.some((slot) => name === stateName(p.name, slot)))) return optimizer;
+  }
+  return undefined;
 }
 
 async function checkpointTensors(session: Session): Promise<Map<string, HostTensor>> {
@@ -155,6 +200,8 @@ function formatReport(r: EpochReport, epochs: number): string {
 }
 
 export interface TrainFlags extends DataFlags, BackendFlags {
+  /** The `.dlg` file the model came from: never a place to save to. */
+  source: string;
   epochs: number;
   batch: number;
   seed: number;
@@ -165,12 +212,43 @@ export interface TrainFlags extends DataFlags, BackendFlags {
   progress: boolean;
 }
 
+/** The files a command reads that are files (not the built-in datasets), for refusing to write over them. */
+export function inputFiles(flags: DataFlags & { source: string }, weights?: { path: string; role: string }): InputFile[] {
+  const files: InputFile[] = [{ path: flags.source, role: "the model source" }];
+  if (!BUILT_IN_DATA.has(flags.data)) files.push({ path: flags.data, role: "the --data file" });
+  if (flags.testFile !== undefined) files.push({ path: flags.testFile, role: "the --test-data file" });
+  if (weights) files.push(weights);
+  return files;
+}
+
+const BUILT_IN_DATA = new Set(["mnist", "iris"]);
+
+/** Refuses a checkpoint holding NaN or infinity before it replaces anything on disk. */
+function checkSavable(tensors: ReadonlyMap<string, HostTensor>, path: string): void {
+  for (const [name, t] of tensors) {
+    const bad = describeNonFinite(name, t);
+    if (bad !== undefined) throw new TrainingError(`not saving ${path}: ${bad}; the file was left as it was`);
+  }
+}
+
 export async function trainCommand(graph: Graph, modelName: string, flags: TrainFlags, io: CliIO): Promise<number> {
   if (graph.loss === undefined || !graph.optimizer) throw new UsageError(`model ${modelName} has no \`train LOSS with OPTIMIZER\` statement, so it cannot be trained`);
+  // Every reason the run could not be saved, or could not finish for its data, is found before the first step.
+  // Resuming into the file resumed from is the point of --resume, so that one input may be the output.
+  if (flags.save !== undefined) {
+    const resumeInto = flags.resume !== undefined && sameFile(flags.resume, flags.save);
+    checkOutputFile("--save", flags.save, inputFiles(flags, flags.resume !== undefined && !resumeInto ? { path: flags.resume, role: "the --resume checkpoint" } : undefined));
+  }
+  if (flags.testFile !== undefined && !BUILT_IN_DATA.has(flags.data) && sameFile(flags.testFile, flags.data)) {
+    io.stderr(`dlg: warning: --test-data is the --data file, so the held-out figures are measured on the training rows\n`);
+  }
   const optimizer = flags.lr !== undefined ? { ...graph.optimizer, args: { ...graph.optimizer.args, lr: flags.lr } } : graph.optimizer;
   const data = await loadBoundData(graph, flags);
   const session = await openSession(graph, flags, { seed: flags.seed, optimizer }, io, flags.json);
-  if (flags.resume) await loadWeights(session, flags.resume, true);
+  if (flags.resume) {
+    const loaded = await loadWeights(session, flags.resume, true);
+    if (loaded.state === "fresh") io.stderr(`dlg: note: ${flags.resume} holds no optimizer state; ${optimizer.name} starts from fresh state\n`);
+  }
   const rows = Object.values(data.train)[0]?.shape[0] ?? 0;
   if (!flags.json) io.stderr(`training ${modelName} on ${rows} rows (${flags.data}), backend ${session.backend}, batch ${flags.batch}, ${optimizer.name}(lr ${optimizer.args["lr"]})\n`);
   const adapter = adapterOf(session);
@@ -197,11 +275,16 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
         else io.stdout(formatReport(r, flags.epochs) + "\n");
       },
     });
+  } catch (e) {
+    if (e instanceof TrainingError && flags.save !== undefined) throw new TrainingError(`${e.message}; ${flags.save} was not written`);
+    throw e;
   } finally {
     bar?.stop();
   }
   if (flags.save) {
-    await writeCheckpoint(flags.save, await checkpointTensors(session), { format: "dlg", model: modelName, optimizer: optimizer.name });
+    const tensors = await checkpointTensors(session);
+    checkSavable(tensors, flags.save);
+    await writeCheckpoint(flags.save, tensors, { format: "dlg", model: modelName, optimizer: optimizer.name });
     if (!flags.json) io.stderr(`saved ${session.params.size} parameters and ${session.state.size} optimizer tensors to ${flags.save}\n`);
   }
   return 0;
@@ -230,7 +313,8 @@ export async function runCommand(graph: Graph, modelName: string, flags: RunFlag
   return 0;
 }
 
-export async function initCommand(graph: Graph, modelName: string, seed: number, out: string, io: CliIO): Promise<number> {
+export async function initCommand(graph: Graph, modelName: string, seed: number, out: string, source: string, io: CliIO): Promise<number> {
+  checkOutputFile("-o", out, [{ path: source, role: "the model source" }]);
   const params = initialParams(graph, seed);
   await writeCheckpoint(out, params, { format: "dlg", model: modelName, seed: String(seed) });
   io.stderr(`wrote ${params.size} initial parameters (seed ${seed}) to ${out}\n`);
@@ -238,6 +322,7 @@ export async function initCommand(graph: Graph, modelName: string, seed: number,
 }
 
 export interface GradFlags extends DataFlags, BackendFlags {
+  source: string;
   weights: string;
   batch: number;
   out: string;
@@ -245,6 +330,7 @@ export interface GradFlags extends DataFlags, BackendFlags {
 
 export async function gradCommand(graph: Graph, modelName: string, flags: GradFlags, io: CliIO): Promise<number> {
   if (graph.loss === undefined) throw new UsageError(`model ${modelName} has no loss (\`train LOSS with ...\`), so it has no gradient`);
+  checkOutputFile("-o", flags.out, inputFiles(flags, { path: flags.weights, role: "the --weights checkpoint" }));
   const session = await openSession(graph, flags, { seed: 0 }, io, false);
   await loadWeights(session, flags.weights, false);
   const data = await loadBoundData(graph, flags);

@@ -6,7 +6,7 @@
 // padded with spaces to a multiple of 8 (so the data that follows is 8-byte aligned), then the raw little-endian
 // tensor data; offsets count from the first byte after the header, and the tensors tile the data exactly.
 
-import { elementCount, formatHostType, type HostDType, type HostTensor } from "./tensor.js";
+import { describeNonFinite, elementCount, formatHostType, type HostDType, type HostTensor } from "./tensor.js";
 
 /** A malformed or mismatched checkpoint. Messages are one line and name the tensor or byte range at fault. */
 export class CheckpointError extends Error {
@@ -329,11 +329,21 @@ export interface ExpectedTensor {
   shape: number[];
 }
 
+export interface MatchOptions {
+  /** What the tensors are, in messages: "parameter" (default) or "optimizer state tensor". */
+  what?: string;
+  /** The sentence for a tensor the model does not expect (default: the model has no such `what`). */
+  unexpected?: (name: string, t: HostTensor) => string;
+}
+
 /**
  * The ways `actual` differs from `expected`, one sentence each, in plain words: missing tensors (in expected order),
- * dtype and shape differences, then tensors the model does not have (in file order). Empty when they match.
+ * dtype, shape and non-finite values, then tensors the model does not have (in file order). Empty when they match.
+ * A non-finite value is refused here because training from it gives only NaN, and an evaluation silently wrong
+ * numbers.
  */
-export function checkTensorsMatch(expected: readonly ExpectedTensor[], actual: ReadonlyMap<string, HostTensor>): string[] {
+export function checkTensorsMatch(expected: readonly ExpectedTensor[], actual: ReadonlyMap<string, HostTensor>, options: MatchOptions = {}): string[] {
+  const what = options.what ?? "parameter";
   const problems: string[] = [];
   const names = new Set<string>();
   for (const want of expected) {
@@ -349,9 +359,17 @@ export function checkTensorsMatch(expected: readonly ExpectedTensor[], actual: R
     if (got.shape.length !== want.shape.length || got.shape.some((d, i) => d !== want.shape[i])) {
       problems.push(`tensor \`${want.name}\` has shape [${got.shape.join(", ")}] in the checkpoint but the model expects [${want.shape.join(", ")}]`);
     }
+    const nonFinite = describeNonFinite(want.name, got);
+    if (nonFinite !== undefined) problems.push(nonFinite);
   }
   for (const [name, t] of actual) {
-    if (!names.has(name)) problems.push(`unexpected tensor \`${name}\` (${formatHostType(t.dtype, t.shape)}): the model has no parameter of that name`);
+    if (names.has(name)) continue;
+    problems.push(options.unexpected?.(name, t) ?? `unexpected tensor \`${name}\` (${formatHostType(t.dtype, t.shape)}): the model has no ${what} of that name`);
   }
   return problems;
+}
+
+/** Problems as one line: the first five, and how many more. */
+export function joinProblems(problems: readonly string[]): string {
+  return `${problems.slice(0, 5).join("; ")}${problems.length > 5 ? `; and ${problems.length - 5} more` : ""}`;
 }

@@ -17,6 +17,27 @@ export function elementCount(shape: readonly number[]): number {
   return n;
 }
 
+/** The first NaN or infinite value of a tensor and how many there are; undefined when every value is finite. */
+export function nonFiniteValues(t: HostTensor): { count: number; index: number; value: number } | undefined {
+  if (t.dtype !== "f32") return undefined;
+  let count = 0;
+  let index = -1;
+  for (let i = 0; i < t.data.length; i++) {
+    if (!Number.isFinite(t.data[i]!)) {
+      if (count++ === 0) index = i;
+    }
+  }
+  return count === 0 ? undefined : { count, index, value: t.data[index]! };
+}
+
+/** "`w` holds 3 non-finite values (the first, at index 7, is NaN)", or undefined when `t` is finite. */
+export function describeNonFinite(name: string, t: HostTensor): string | undefined {
+  const bad = nonFiniteValues(t);
+  if (!bad) return undefined;
+  const what = bad.count === 1 ? "a non-finite value" : `${bad.count} non-finite values`;
+  return `\`${name}\` holds ${what} (${bad.count === 1 ? "" : "the first, "}at index ${bad.index}, is ${bad.value})`;
+}
+
 /** `elementCount` of a tensor. */
 export function sizeOf(t: HostTensor): number {
   return t.data.length;

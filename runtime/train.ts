@@ -28,6 +28,12 @@ export interface TrainableSession {
   trainStep(batch: Split): number | Promise<number>;
   /** Reads back the losses of steps still waiting for theirs. */
   flush?(): Promise<void>;
+  /**
+   * The first parameter or optimizer state tensor holding NaN or infinity, described; undefined when all are finite.
+   * Checked after every epoch: a step's loss is computed before its update, so the last update of a run is seen by
+   * no loss, and a run that diverges there must still not pass for a good one.
+   */
+  nonFinite?(): string | undefined | Promise<string | undefined>;
   /** The forward pass (dropout off) on a batch: its loss and the named outputs. */
   evaluateBatch(batch: Split, outputs: readonly string[]): Evaluation | Promise<Evaluation>;
 }
@@ -125,6 +131,9 @@ export async function train(session: TrainableSession, data: { train: Split; tes
     }
     await session.flush?.();
     while (inFlight.length > 0) await settle();
+    const diverged = await session.nonFinite?.();
+    if (diverged !== undefined)
+      throw new TrainingError(`the parameters became non-finite at epoch ${epoch} by step ${steps} of ${steps} (every loss was finite, so in the last update): ${diverged}; training stopped (try a lower learning rate)`);
     const held = await evaluate(session, data.test, Math.max(options.batch, 256));
     const report: EpochReport = {
       epoch,

@@ -4,9 +4,10 @@ import { programGraph } from "../compiler/index.js";
 import type { HostData } from "../compiler/ir/define-op.js";
 import type { Graph, NodeId, Optimizer } from "../compiler/ir/graph.js";
 import { interpret, type HostValue } from "../compiler/ir/interpret.js";
+import type { ExpectedTensor } from "../runtime/checkpoint.js";
 import { initializeParams, type ParamSpec } from "../runtime/initialize.js";
 import { streams, type Random } from "../runtime/random.js";
-import { hostTensor, type HostTensor } from "../runtime/tensor.js";
+import { describeNonFinite, hostTensor, type HostTensor } from "../runtime/tensor.js";
 import type { ClassifierTarget, Evaluation } from "../runtime/train.js";
 
 function toHost(v: HostValue, dtype: "f32" | "i32"): HostTensor {
@@ -27,6 +28,11 @@ export function outputNodes(forward: Graph, names: readonly string[]): NodeId[] 
 /** The parameters of a graph as initialization needs them. */
 export function paramSpecs(forward: Graph): ParamSpec[] {
   return forward.params.map((p) => ({ name: p.name, dtype: p.type.dtype === "i32" ? "i32" : "f32", shape: p.type.shape.map((d) => d.constValue()!), init: p.init, initArgs: p.initArgs }));
+}
+
+/** The optimizer state a training step keeps (names, dtypes, shapes): what a checkpoint's state must be exactly. */
+export function stateSpecs(trainStep: Graph): ExpectedTensor[] {
+  return (trainStep.state ?? []).map((s) => ({ name: s.name, dtype: s.type.dtype === "i32" ? "i32" : "f32", shape: s.type.shape.map((d) => d.constValue()!) }));
 }
 
 /** The parameters training starts from for `seed` (what `dlg init` writes). */
@@ -55,6 +61,11 @@ export class CpuSession {
     return "cpu";
   }
 
+  /** The optimizer state the training step keeps, as a checkpoint must hold it. */
+  stateSpecs(): ExpectedTensor[] {
+    return stateSpecs(this.trainStepGraph());
+  }
+
   private trainStepGraph(): Graph {
     if (!this.trainGraph) {
       this.trainGraph = programGraph(this.forward, "train", this.options.optimizer);
@@ -75,6 +86,17 @@ export class CpuSession {
     for (const [k, v] of this.params) values.set(k, v);
     for (const [k, v] of this.state) values.set(k, v);
     return values;
+  }
+
+  /** The first parameter or optimizer state tensor holding NaN or infinity, described; undefined when all are finite. */
+  nonFinite(): string | undefined {
+    for (const tensors of [this.params, this.state]) {
+      for (const [name, t] of tensors) {
+        const bad = describeNonFinite(name, t);
+        if (bad !== undefined) return bad;
+      }
+    }
+    return undefined;
   }
 
   /** One optimizer step on a batch; returns the batch loss (before the update, as PyTorch reports it). */

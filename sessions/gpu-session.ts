@@ -6,13 +6,14 @@ import { lowerProgram, namedReads, programGraph } from "../compiler/index.js";
 import type { Graph, NodeId } from "../compiler/ir/graph.js";
 import { formatType } from "../compiler/ir/types.js";
 import { ExecutionError as ReferenceExecutionError } from "../compiler/ir/define-op.js";
-import { outputNodes, paramSpecs, type SessionOptions } from "./cpu-session.js";
+import { outputNodes, paramSpecs, stateSpecs, type SessionOptions } from "./cpu-session.js";
+import type { ExpectedTensor } from "../runtime/checkpoint.js";
 import type { GpuContext } from "../runtime/device.js";
 import { ExecutionError } from "../runtime/errors.js";
 import type { ReadValue } from "../runtime/gpu-program.js";
 import { GpuModel, type Batch, type DeviceTensors } from "../runtime/gpu-model.js";
 import type { ProgramKind, ProgramManifest } from "../runtime/manifest.js";
-import { hostTensor, type HostTensor } from "../runtime/tensor.js";
+import { describeNonFinite, hostTensor, type HostTensor } from "../runtime/tensor.js";
 import type { ClassifierTarget, Evaluation } from "../runtime/train.js";
 
 export interface GpuSessionOptions extends SessionOptions {
@@ -46,6 +47,11 @@ export class GpuSession {
 
   get state(): DeviceTensors {
     return this.model.state;
+  }
+
+  /** The optimizer state the training step keeps, as a checkpoint must hold it. */
+  stateSpecs(): ExpectedTensor[] {
+    return stateSpecs(this.graphOf("train"));
   }
 
   get backend(): "webgpu" {
@@ -89,6 +95,17 @@ export class GpuSession {
 
   private checkInputs(graph: Graph, batch: Batch): void {
     for (const i of graph.inputs) if (!batch[i.name]) throw new ExecutionError(`no value for input \`${i.name}\` (${formatType(i.type)})`);
+  }
+
+  /** The first parameter or optimizer state tensor holding NaN or infinity, described (one read-back of all of them). */
+  async nonFinite(): Promise<string | undefined> {
+    for (const tensors of [this.params, this.state]) {
+      for (const [name, t] of await tensors.toMap()) {
+        const bad = describeNonFinite(name, t);
+        if (bad !== undefined) return bad;
+      }
+    }
+    return undefined;
   }
 
   /** One optimizer step on a batch; resolves to the batch loss once it is read back (see GpuModel.trainStep). */

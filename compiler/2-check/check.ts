@@ -13,7 +13,7 @@ import type { Program } from "../1-parse/ast.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { Graph } from "../ir/graph.js";
 import "../ops/index.js";
-import { classifierOf } from "./classifier.js";
+import { classifierOf, labelInputsOf } from "./classifier.js";
 import { CheckContext, type BindingInfo } from "./context.js";
 import { collectDeclarations, findRecursion, selectModel, warnUncalledBlocks } from "./declarations.js";
 import { evalExpr } from "./expressions.js";
@@ -55,6 +55,8 @@ export function checkProgram(program: Program, bag: DiagnosticBag, options: Chec
   const graph = ctx.builder.graph;
   const classifier = classifierOf(ctx, graph);
   if (classifier) graph.classifier = classifier;
+  const labelInputs = labelInputsOf(ctx, graph);
+  if (labelInputs.length > 0) graph.labelInputs = labelInputs;
   const declaresResult = model.body.some((s) => s.kind === "output" || s.kind === "train");
   if (!declaresResult) ctx.report("noOutput", model.name.span, { model: model.name.name });
   const bindings = [...ctx.bindings.values()].sort((a, b) => a.span.start - b.span.start);

@@ -26,3 +26,18 @@ export function classifierOf(ctx: CheckContext, graph: Graph): Graph["classifier
   return undefined;
 }
 
+
+/** Every input read as class indices by a classification loss with a known number of classes (see Graph). */
+export function labelInputsOf(ctx: CheckContext, graph: Graph): NonNullable<Graph["labelInputs"]> {
+  const found: NonNullable<Graph["labelInputs"]> = [];
+  for (const { scores, labels } of ctx.scored) {
+    const label = graph.nodes[labels]!;
+    const classes = graph.nodes[scores]!.type.shape.at(-1)?.constValue();
+    if (label.op !== "input" || classes === undefined) continue;
+    const input = label.attrs["name"] as string;
+    const known = found.find((f) => f.input === input);
+    if (known) known.classes = Math.min(known.classes, classes);
+    else found.push({ input, classes });
+  }
+  return found;
+}

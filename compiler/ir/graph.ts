@@ -42,6 +42,11 @@ export interface Graph {
    * checker recorded them from the loss (training reports accuracy on them).
    */
   classifier?: { output: string; labels: string };
+  /**
+   * Inputs that a classification loss reads as class indices, each with the number of classes it must stay below
+   * (the last dim of the scores it is compared with): data is checked against them before a run starts.
+   */
+  labelInputs?: { input: string; classes: number }[];
   optimizer?: Optimizer;
   /** After autodiff: d loss / d parameter, by parameter name. */
   grads?: { name: string; node: NodeId }[];

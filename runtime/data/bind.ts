@@ -48,7 +48,7 @@ export function bindInputs(inputs: readonly ModelInput[], dataset: Dataset): Rec
       continue;
     }
     checkFits(input, train, dataset, dims);
-    bound[input.name] = { train, test, fields: [input.name] };
+    bound[input.name] = { train: asInputDtype(input, train), test: asInputDtype(input, test), fields: [input.name] };
   }
 
   if (unmatched.length > 0) bindLeftoverColumns(unmatched, dataset, bound, dims);
@@ -62,7 +62,8 @@ function checkFits(input: ModelInput, t: HostTensor, dataset: Dataset, dims: Map
   const have = formatHostType(t.dtype, t.shape, "N");
   const mismatch = (why: string): DataError =>
     new DataError(`model input \`${input.name}\` is ${want} but dataset ${dataset.name} provides \`${input.name}\` as ${have}: ${why}`);
-  if (t.dtype !== input.dtype) throw mismatch(`dtype ${t.dtype} is not ${input.dtype}`);
+  // Whole numbers in a column (a count, a year, a regression target) read as i32; an f32 input takes them exactly.
+  if (t.dtype !== input.dtype && !(t.dtype === "i32" && input.dtype === "f32")) throw mismatch(`dtype ${t.dtype} is not ${input.dtype}`);
   if (t.shape.length !== input.shape.length) {
     const perRow = (shape: readonly (number | string)[]): number | undefined =>
       shape.slice(1).every((d) => typeof d === "number") ? (shape.slice(1) as number[]).reduce((a, b) => a * b, 1) : undefined;
@@ -80,6 +81,11 @@ function checkFits(input: ModelInput, t: HostTensor, dataset: Dataset, dims: Map
     if (seen === undefined) dims.set(d, { size, input: input.name });
     else if (seen.size !== size) throw mismatch(`dim ${i} (${d}) is ${size}, but ${d} is ${seen.size} in input \`${seen.input}\``);
   }
+}
+
+/** An i32 field bound to an f32 input, as f32 (integers up to 2^24 convert exactly); anything else as it is. */
+function asInputDtype(input: ModelInput, t: HostTensor): HostTensor {
+  return t.dtype === "i32" && input.dtype === "f32" ? { dtype: "f32", shape: t.shape, data: Float32Array.from(t.data) } : t;
 }
 
 /** The CSV fallback: one `f32[N, K]` input stacked from the one-column numeric fields no other input claimed. */
@@ -120,4 +126,28 @@ function bindLeftoverColumns(
     return { dtype: "f32", shape: [rows, columns.length], data: out };
   };
   bound[input.name] = { train: stack(dataset.train), test: stack(dataset.test), fields: leftover };
+}
+
+/**
+ * Refuses a label outside a classifier's classes before any step runs (a step would stop at it, after the work
+ * before it). `whereRow(r)` names row r of the split in messages (file, row).
+ */
+export function checkLabels(labels: HostTensor, classes: number, field: string, whereRow: (row: number) => string): void {
+  const perRow = labels.shape.slice(1).reduce((a, b) => a * b, 1);
+  for (let i = 0; i < labels.data.length; i++) {
+    const label = labels.data[i]!;
+    if (!(Number.isInteger(label) && label >= 0 && label < classes)) {
+      throw new DataError(`${whereRow(Math.floor(i / Math.max(perRow, 1)))}, field \`${field}\`: label ${label} is outside the model's ${classes} classes (0..${classes - 1})`);
+    }
+  }
+}
+
+/** Refuses NaN and infinite values in a field (they would pass for a diverged run); `whereRow` as for checkLabels. */
+export function checkFinite(t: HostTensor, field: string, whereRow: (row: number) => string): void {
+  if (t.dtype !== "f32") return;
+  const perRow = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  for (let i = 0; i < t.data.length; i++) {
+    const v = t.data[i]!;
+    if (!Number.isFinite(v)) throw new DataError(`${whereRow(Math.floor(i / Math.max(perRow, 1)))}, field \`${field}\`: value ${v} is not finite (dlg trains only on finite data)`);
+  }
 }

@@ -16,6 +16,11 @@ export interface Dataset {
   fieldOrder?: string[];
   /** For each categorical field, its class names: class i is `classNames[field][i]`. */
   classNames?: Record<string, string[]>;
+  /**
+   * For splits made from one source by a holdout: each row's index among the source's rows (0-based), so a message
+   * about a row can name it in the file. Absent where a split is a whole source.
+   */
+  sourceRows?: { train: Int32Array; test: Int32Array };
   /** Things worth telling the user, one line each (e.g. how a text column was mapped to class indices). */
   notes?: string[];
 }
@@ -83,7 +88,7 @@ export function splitHoldout(
   fraction: number,
   source: string,
   seed: number = HOLDOUT_SEED,
-): { train: Record<string, HostTensor>; test: Record<string, HostTensor> } {
+): { train: Record<string, HostTensor>; test: Record<string, HostTensor>; sourceRows: { train: Int32Array; test: Int32Array } } {
   if (!(fraction >= 0 && fraction < 1)) throw new DataError(`holdout must be a fraction in [0, 1), got ${fraction}`);
   const rows = rowCount(fields, source);
   const testCount = fraction === 0 ? 0 : Math.max(1, Math.round(rows * fraction));
@@ -93,7 +98,7 @@ export function splitHoldout(
   const order = new Random(seed).permutation(rows);
   const train = order.slice(0, rows - testCount).sort();
   const test = order.slice(rows - testCount).sort();
-  return { train: selectRows(fields, train), test: selectRows(fields, test) };
+  return { train: selectRows(fields, train), test: selectRows(fields, test), sourceRows: { train, test } };
 }
 
 /**

@@ -82,7 +82,7 @@ describe("optimizer state names", () => {
     const sgdSession = new CpuSession(model(calls.sgd), { seed: 3 });
     const loading = loadWeights(sgdSession, path, true);
     await expect(loading).rejects.toBeInstanceOf(CheckpointError);
-    await expect(loadWeights(sgdSession, path, true)).rejects.toThrow(/unexpected tensor `[^`]+\.exp_avg/);
+    await expect(loadWeights(sgdSession, path, true)).rejects.toThrow(/`[^`]+\.exp_avg` is adam state, but this model trains with sgd/);
   });
 
   it.each(Object.keys(calls) as OptimizerName[])("%s: a model without a `train` statement loads the parameters of a checkpoint with state", async (name) => {

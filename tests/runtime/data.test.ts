@@ -335,8 +335,8 @@ describe("bindInputs", () => {
 
   it("names both types when the dtype, the rank or a fixed dim differs", async () => {
     const ds = await loadDataset("mnist");
-    expectThrows(() => bindInputs([{ name: "label", dtype: "f32", shape: ["N"] }], ds), DataError,
-      "model input `label` is f32[N] but dataset mnist provides `label` as i32[N]: dtype i32 is not f32");
+    expectThrows(() => bindInputs([{ name: "image", dtype: "i32", shape: ["N", 28, 28] }], ds), DataError,
+      "model input `image` is i32[N, 28, 28] but dataset mnist provides `image` as f32[N, 28, 28]: dtype f32 is not i32");
     expectThrows(() => bindInputs([{ name: "image", dtype: "f32", shape: ["N", 784] }], ds), DataError,
       "model input `image` is f32[N, 784] but dataset mnist provides `image` as f32[N, 28, 28]: rank 3 is not 2 (same values per row: reshape or flatten inside the model)");
     expectThrows(() => bindInputs([{ name: "image", dtype: "f32", shape: ["N", 28, 32] }], ds), DataError,

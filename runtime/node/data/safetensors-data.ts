@@ -3,6 +3,7 @@
 import { CheckpointError } from "../../checkpoint.js";
 import { readCheckpoint } from "../checkpoint-file.js";
 import type { HostTensor } from "../../tensor.js";
+import { checkFinite } from "../../data/bind.js";
 import { checkSplitsAgree, DataError, rowCount, splitHoldout, type Dataset } from "../../data/dataset.js";
 
 export interface SafetensorsDataOptions {
@@ -15,6 +16,7 @@ export interface SafetensorsDataOptions {
 function fieldsOf(tensors: Map<string, HostTensor>, source: string): Record<string, HostTensor> {
   const fields = Object.fromEntries(tensors); // own properties, even for a tensor named `__proto__`
   rowCount(fields, source); // every tensor needs a row dim, and the same number of rows
+  for (const [name, t] of tensors) checkFinite(t, name, (row) => `${source}: row ${row + 1}`);
   return fields;
 }
 
