@@ -1,11 +1,9 @@
 // `dlg compile FILE --batch N -o DIR`: a model's forward program and training step as WGSL files and a manifest.json
 // that the runtime loads without the compiler (runtime/compiled-model.ts), and a report of what a step costs.
 import { compileModel } from "../compiler/index.js";
-import { mkdir, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { Graph, Optimizer } from "../compiler/ir/graph.js";
 import type { ModelManifest, ProgramManifest } from "../runtime/manifest.js";
-import { MANIFEST_FILE } from "../runtime/node/compiled-dir.js";
+import { foreignContent, MANIFEST_FILE, OutputDirError, writeCompiledDir } from "../runtime/node/compiled-dir.js";
 import type { CliIO } from "./io.js";
 
 export interface CompileFlags {
@@ -67,6 +65,9 @@ function splitKernels(manifest: ModelManifest): Map<string, string> {
 }
 
 export async function compileCommand(graph: Graph, model: string, flags: CompileFlags, io: CliIO): Promise<number> {
+  // Refused before the compile, which can take a while; writeCompiledDir checks again just before it writes.
+  const foreign = await foreignContent(flags.out);
+  if (foreign !== undefined) throw new OutputDirError(`will not write into ${flags.out}: ${foreign}; give an empty or new directory`);
   const manifest = compileModel(graph, model, {
     batch: flags.batch,
     fuse: flags.fuse,
@@ -83,12 +84,7 @@ export async function compileCommand(graph: Graph, model: string, flags: Compile
   };
   const files = splitKernels(manifest);
   report.wgslFiles = files.size;
-  await mkdir(join(flags.out, "kernels"), { recursive: true });
-  await Promise.all([...files].map(([file, text]) => writeFile(join(flags.out, file), text)));
-  // The manifest last and by rename: a directory with a manifest.json has every file it names.
-  const temp = join(flags.out, `${MANIFEST_FILE}.${process.pid}.tmp`);
-  await writeFile(temp, JSON.stringify(manifest, null, 1) + "\n");
-  await rename(temp, join(flags.out, MANIFEST_FILE));
+  await writeCompiledDir(flags.out, files, JSON.stringify(manifest, null, 1) + "\n");
 
   if (flags.json) {
     io.stdout(JSON.stringify(report) + "\n");

@@ -8,3 +8,6 @@ export interface CliIO {
 
 /** A usage mistake: reported as one line, exit status 2. */
 export class UsageError extends Error {}
+
+/** A file that could not be read or written: one line, exit status 1 (the work was right, the disk said no). */
+export class FileSystemError extends Error {}

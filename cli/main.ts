@@ -1,5 +1,5 @@
 // The `dlg` command: check, fmt, graph. Usage mistakes exit 2 with one line; source errors exit 1 with diagnostics.
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { formatProgram } from "../compiler/1-parse/format.js";
 import { parse } from "../compiler/1-parse/parse.js";
@@ -8,7 +8,8 @@ import { printGraph } from "../compiler/ir/print.js";
 import { renderGraph, type GraphFormat } from "../compiler/ir/render.js";
 import type { SourceFile } from "../compiler/diagnostics/span.js";
 import { compileCommand } from "./compile-command.js";
-import { UsageError, type CliIO } from "./io.js";
+import { FileSystemError, UsageError, type CliIO } from "./io.js";
+import { atomicWriteFile, ioReason } from "../runtime/node/atomic-write.js";
 import { checkReport, checkToJson, diagnosticsText } from "./render.js";
 import {
   gradCommand, initCommand, positiveInt, positiveNumber, requireAdapter, requireBackend, runCommand, runtimeFailure, seedOf, trainCommand,
@@ -51,13 +52,21 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       io.stderr(`dlg: ${e.message}\n`);
       return 2;
     }
-    const failure = runtimeFailure(e);
+    const failure = runtimeFailure(e) ?? fileSystemFailure(e);
     if (failure !== undefined) {
       io.stderr(`dlg: ${failure}\n`);
       return 1;
     }
     throw e;
   }
+}
+
+/** A file-system error no command words itself (a disk that fills, a directory that vanishes): one line. */
+function fileSystemFailure(e: unknown): string | undefined {
+  if (e instanceof FileSystemError) return e.message;
+  if (!(e instanceof Error) || !("syscall" in e) || !("code" in e)) return undefined;
+  const path = "path" in e && typeof e.path === "string" ? `${e.path}: ` : "";
+  return `${path}${String(e.syscall)} failed: ${ioReason(e)}`;
 }
 
 async function run(argv: readonly string[], io: CliIO): Promise<number> {
@@ -139,7 +148,7 @@ function checkCommand(args: readonly string[], io: CliIO): number {
   return 0;
 }
 
-function fmtCommand(args: readonly string[], io: CliIO): number {
+async function fmtCommand(args: readonly string[], io: CliIO): Promise<number> {
   const { file, values } = parseCommandArgs("fmt", args, { write: { type: "boolean" }, check: { type: "boolean" } });
   if (values.write && values.check) throw new UsageError("fmt: --write and --check exclude each other");
   const source = readSource(file);
@@ -156,10 +165,11 @@ function fmtCommand(args: readonly string[], io: CliIO): number {
   }
   if (values.write) {
     if (formatted !== source.text) {
-      // Write beside the file and rename over it, so a crash never leaves half a source file.
-      const temp = `${file}.dlg-fmt-${process.pid}.tmp`;
-      writeFileSync(temp, formatted);
-      renameSync(temp, file);
+      try {
+        await atomicWriteFile(file, formatted);
+      } catch (e) {
+        throw new FileSystemError(`cannot write ${file}: ${ioReason(e)}`);
+      }
     }
     return 0;
   }

@@ -14,6 +14,7 @@ import { nodeDevice, parseAdapterChoice } from "../runtime/node/webgpu-node.js";
 import { bindInputs, DataError, loadDataset, type ModelInput } from "../runtime/node/data/index.js";
 import { checkLabels } from "../runtime/data/bind.js";
 import { readCheckpoint, writeCheckpoint } from "../runtime/node/checkpoint-file.js";
+import { OutputDirError } from "../runtime/node/compiled-dir.js";
 import { describeNonFinite, hostTensor, sliceRows, type HostTensor } from "../runtime/tensor.js";
 import { checkOutputFile, sameFile, type InputFile } from "./output-paths.js";
 import { evaluate, train, TrainingError, type EpochReport, type Split } from "../runtime/train.js";
@@ -23,6 +24,7 @@ import { UsageError, type CliIO } from "./io.js";
 export function runtimeFailure(e: unknown): string | undefined {
   if (e instanceof DataError || e instanceof CheckpointError || e instanceof TrainingError || e instanceof ExecutionError || e instanceof ReferenceExecutionError) return e.message;
   if (e instanceof GpuUnavailableError || e instanceof GpuDeviceError || e instanceof CodegenError || e instanceof ManifestError) return e.message;
+  if (e instanceof OutputDirError) return e.message;
   return undefined;
 }
 

@@ -1,35 +1,14 @@
 // Checkpoint files on disk (Node only): atomic writes, and reads whose every failure is a CheckpointError naming
 // the path.
-import { open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import { atomicWriteFile, ioReason } from "./atomic-write.js";
 import { CheckpointError, decodeCheckpoint, encodeSafetensors, type Checkpoint } from "../checkpoint.js";
 import type { HostTensor } from "../tensor.js";
 
-/** The reason of a Node I/O error in words, e.g. "no such file or directory" for ENOENT. */
-function ioReason(e: unknown): string {
-  if (typeof e === "object" && e !== null && "code" in e) {
-    const code = String((e as { code: unknown }).code);
-    const known: Record<string, string> = {
-      ENOENT: "no such file or directory",
-      EACCES: "permission denied",
-      EPERM: "operation not permitted",
-      EISDIR: "is a directory",
-      ENOTDIR: "a parent of the path is not a directory",
-      ENOSPC: "no space left on the device",
-      EROFS: "read-only file system",
-      EXDEV: "cannot rename across devices",
-    };
-    return known[code] ?? `${code}${e instanceof Error ? `: ${e.message.split("\n")[0]}` : ""}`;
-  }
-  return e instanceof Error ? e.message.split("\n")[0]! : String(e);
-}
-
 /**
  * Writes a safetensors file so that `path` always holds either the old file or the complete new one, never a
- * partial write (a crash or Ctrl-C during a save must not destroy the last good checkpoint): the bytes go to a
- * temporary file in the same directory (rename is only atomic within one file system), are fsynced, then renamed
- * over `path`; the directory is fsynced too so the rename itself survives a power loss.
+ * partial write (a crash, a kill or a full disk during a save must not destroy the last good checkpoint): see
+ * atomic-write.ts. Temporaries of earlier saves that were killed are removed.
  */
 export async function writeCheckpoint(
   path: string,
@@ -37,36 +16,10 @@ export async function writeCheckpoint(
   metadata?: Readonly<Record<string, string>>,
 ): Promise<void> {
   const bytes = encodeSafetensors(tensors, metadata); // encoding errors surface before any file is touched
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
-    const handle = await open(temp, "wx"); // wx: never clobber an existing file of that name
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
+    await atomicWriteFile(path, bytes);
   } catch (e) {
-    await unlink(temp).catch(() => undefined); // best effort; the temp file may not exist
     throw new CheckpointError(`cannot write checkpoint ${path}: ${ioReason(e)}`, { cause: e });
-  }
-  await syncDirectory(dir);
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  // Not every platform can open or fsync a directory (Windows cannot); the data is already safe in the file, so a
-  // failure here only weakens durability after a power loss and is not reported.
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    /* see above */
   }
 }
 
