@@ -123,11 +123,14 @@ function readSource(path: string): SourceFile {
 }
 
 function overridesFrom(sets: readonly string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: `--set __proto__=1` is a hyperparameter the model lacks, reported as such.
+  const out = Object.create(null) as Record<string, string>;
   for (const s of sets ?? []) {
     const eq = s.indexOf("=");
     if (eq <= 0) throw new UsageError(`--set expects k=v, got '${s}'`);
-    out[s.slice(0, eq).trim()] = s.slice(eq + 1);
+    const key = s.slice(0, eq).trim();
+    if (Object.hasOwn(out, key)) throw new UsageError(`--set ${key} is given twice ('${key}=${out[key]}' and '${s}')`);
+    out[key] = s.slice(eq + 1);
   }
   return out;
 }

@@ -13,6 +13,7 @@ import { GpuSession } from "../sessions/gpu-session.js";
 import { nodeDevice, parseAdapterChoice } from "../runtime/node/webgpu-node.js";
 import { bindInputs, DataError, loadDataset, type ModelInput } from "../runtime/node/data/index.js";
 import { checkLabels } from "../runtime/data/bind.js";
+import { nameRecord } from "../runtime/records.js";
 import { readCheckpoint, writeCheckpoint } from "../runtime/node/checkpoint-file.js";
 import { OutputDirError } from "../runtime/node/compiled-dir.js";
 import { describeNonFinite, hostTensor, sliceRows, type HostTensor } from "../runtime/tensor.js";
@@ -115,8 +116,8 @@ export async function loadBoundData(graph: Graph, flags: DataFlags): Promise<{ t
     ...(flags.testFile !== undefined ? { testFile: flags.testFile } : {}),
   });
   const bound = bindInputs(modelInputs(graph), dataset);
-  const train: Record<string, HostTensor> = {};
-  const test: Record<string, HostTensor> = {};
+  const train = nameRecord<HostTensor>();
+  const test = nameRecord<HostTensor>();
   for (const [name, b] of Object.entries(bound)) {
     train[name] = b.train;
     test[name] = b.test;

@@ -94,7 +94,7 @@ export class CompiledModel {
   }
 
   private checkInputs(batch: Batch): void {
-    for (const input of this.manifest.inputs) if (!batch[input.name]) throw new ExecutionError(`no value for input \`${input.name}\` (${describe(input)})`);
+    for (const input of this.manifest.inputs) if (!Object.hasOwn(batch, input.name)) throw new ExecutionError(`no value for input \`${input.name}\` (${describe(input)})`);
   }
 
   /** One optimizer step; resolves to the batch loss once it is read back (see GpuModel.trainStep). */

@@ -243,7 +243,7 @@ export class GpuModel {
     const out = new Map<string, Float32Array | Int32Array>();
     for (const b of program.manifest.buffers) {
       if (b.kind !== "input") continue;
-      const t = batch[b.name!];
+      const t = Object.hasOwn(batch, b.name!) ? batch[b.name!] : undefined;
       if (!t) throw new ExecutionError(`no value for input \`${b.name}\``);
       const data = t.data;
       out.set(b.name!, b.dtype === "i32"

@@ -1,5 +1,6 @@
 // A dataset bound to a model's inputs, as the training loop takes it: the checker's input types meet the runtime's
 // data binding here, above both.
+import { nameRecord } from "../runtime/records.js";
 import type { Graph } from "../compiler/ir/graph.js";
 import { bindInputs, type ModelInput } from "../runtime/data/bind.js";
 import type { Dataset } from "../runtime/data/dataset.js";
@@ -23,8 +24,8 @@ export function modelInputs(graph: Graph): ModelInput[] {
 
 /** Binds every input of `graph` to a field of `dataset` (see bindInputs); a DataError says what does not fit. */
 export function bindDataset(graph: Graph, dataset: Dataset): BoundDataset {
-  const train: Record<string, HostTensor> = {};
-  const test: Record<string, HostTensor> = {};
+  const train = nameRecord<HostTensor>();
+  const test = nameRecord<HostTensor>();
   for (const [name, bound] of Object.entries(bindInputs(modelInputs(graph), dataset))) {
     train[name] = bound.train;
     test[name] = bound.test;

@@ -94,7 +94,7 @@ export class GpuSession {
   }
 
   private checkInputs(graph: Graph, batch: Batch): void {
-    for (const i of graph.inputs) if (!batch[i.name]) throw new ExecutionError(`no value for input \`${i.name}\` (${formatType(i.type)})`);
+    for (const i of graph.inputs) if (!Object.hasOwn(batch, i.name)) throw new ExecutionError(`no value for input \`${i.name}\` (${formatType(i.type)})`);
   }
 
   /** The first parameter or optimizer state tensor holding NaN or infinity, described (one read-back of all of them). */

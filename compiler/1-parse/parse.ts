@@ -125,5 +125,5 @@ function expectedFrom(message: string, ruleStack: string[]): string {
   const single = /Expecting(?: token of type)? --> (.*?) <--/.exec(message);
   if (single) return single[1]!.replace(/^'(.*)'$/, "'$1'");
   const rule = ruleStack[ruleStack.length - 1] ?? "program";
-  return RULE_EXPECTATIONS[rule] ?? `a ${rule}`;
+  return (Object.hasOwn(RULE_EXPECTATIONS, rule) ? RULE_EXPECTATIONS[rule] : undefined) ?? `a ${rule}`;
 }

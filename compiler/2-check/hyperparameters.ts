@@ -26,7 +26,7 @@ export function bindHyperparameters(ctx: CheckContext, model: ModelDecl, scope: 
       continue;
     }
     let value: Value | undefined;
-    const raw = overrides[p.name.name];
+    const raw = Object.hasOwn(overrides, p.name.name) ? overrides[p.name.name] : undefined;
     if (raw !== undefined) {
       value = parseOverride(raw, kind);
       if (!value) ctx.report("badOverride", p.name.span, { text: `${p.name.name}=${raw}`, reason: `\`${p.name.name}\` is ${kind === "int" ? "an int" : `a ${kind}`}` });
@@ -48,7 +48,7 @@ export function scalarKind(ctx: CheckContext, type: TypeExpr): ParamKind | undef
     return undefined;
   }
   const kinds: Record<string, ParamKind> = { int: "int", float: "float", bool: "bool", string: "string" };
-  const kind = kinds[type.name.name];
+  const kind = Object.hasOwn(kinds, type.name.name) ? kinds[type.name.name] : undefined;
   if (!kind) ctx.report("unknownType", type.name.span, { name: type.name.name });
   return kind;
 }

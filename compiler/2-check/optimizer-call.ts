@@ -40,7 +40,7 @@ export function checkOptimizer(ctx: CheckContext, opt: Expr, frame: Frame): void
   const bound = bindArguments(callee.name, specs, args, opt.span, ctx.bag);
   if (!bound) return;
   const la = new LayerArgs(callee.name, bound);
-  const values: Record<string, number> = {};
+  const values: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const s of specs) {
     const v = (values[s.name] = la.float(s.name));
     const range = def.args[s.name]!.range;

@@ -17,7 +17,8 @@ export type UnifyResult = { ok: true } | { ok: false; declared: string; detail: 
 
 export function resolveDtype(ctx: CheckContext, id: Ident): DType | undefined {
   if ((DTYPES as readonly string[]).includes(id.name)) return id.name as DType;
-  const hint = DTYPE_ALIASES[id.name.toLowerCase()] ?? closest(id.name, DTYPES);
+  const alias = id.name.toLowerCase();
+  const hint = (Object.hasOwn(DTYPE_ALIASES, alias) ? DTYPE_ALIASES[alias] : undefined) ?? closest(id.name, DTYPES);
   ctx.report("unknownDtype", id.span, { name: id.name }, hint ? { hint: `did you mean \`${hint}\`?` } : {});
   return undefined;
 }

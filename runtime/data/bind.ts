@@ -1,5 +1,6 @@
 // Binding a model's inputs to a dataset's fields: by name, checking dtype and every fixed dim, with one fallback for
 // tabular data (a matrix input made of the leftover numeric columns). Browser-safe.
+import { nameRecord, recordOf } from "../records.js";
 import { formatHostType, type HostDType, type HostTensor } from "../tensor.js";
 import { DataError, describeFields, field, fieldNames, type Dataset } from "./dataset.js";
 
@@ -27,7 +28,7 @@ export interface BoundInput {
  * number for a symbolic K). Throws a DataError with one message saying what the dataset provides.
  */
 export function bindInputs(inputs: readonly ModelInput[], dataset: Dataset): Record<string, BoundInput> {
-  const bound: Record<string, BoundInput> = {};
+  const bound = nameRecord<BoundInput>();
   const dims = new Map<string, { size: number; input: string }>(); // symbolic dim -> size, from the first input using it
   const batchNames = new Set(inputs.flatMap((i) => (typeof i.shape[0] === "string" ? [i.shape[0]] : [])));
   const unmatched: ModelInput[] = [];
@@ -53,7 +54,7 @@ export function bindInputs(inputs: readonly ModelInput[], dataset: Dataset): Rec
 
   if (unmatched.length > 0) bindLeftoverColumns(unmatched, dataset, bound, dims);
   // Keep the model's input order in the result.
-  return Object.fromEntries(inputs.map((i) => [i.name, bound[i.name]!]));
+  return recordOf(inputs.map((i) => [i.name, bound[i.name]!] as const));
 }
 
 /** Checks a field against an input (dtype, rank, fixed dims, consistent symbolic dims), naming both types if not. */

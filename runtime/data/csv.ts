@@ -9,6 +9,7 @@
 // Files are parsed twice (first to type the columns, then to convert) so that only categorical columns keep their
 // strings; numeric cells go straight into typed arrays, which keeps a large file within a small multiple of its
 // size in memory. Browser-safe: reading the files is runtime/node/data/csv.ts's job.
+import { nameRecord } from "../records.js";
 import type { HostTensor } from "../tensor.js";
 import { DataError, splitHoldout, type Dataset } from "./dataset.js";
 
@@ -207,7 +208,7 @@ export function parseCsvSources(sources: readonly CsvSource[]): {
   });
 
   const fields: Record<string, HostTensor>[] = sources.map(() => ({}));
-  const classNames: Record<string, string[]> = {};
+  const classNames = nameRecord<string[]>();
   const notes: string[] = [];
   header.forEach((name, c) => {
     if (kinds[c] === "categorical") {

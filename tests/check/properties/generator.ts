@@ -88,8 +88,17 @@ export class ProgramGen {
   // ---- helpers ----
 
   private fresh(prefix: string): string {
+    // Now and then a name every JavaScript object has as a property: the checker must treat it as any other name.
+    const unused = PROTOTYPE_NAMES.filter((n) => !this.usedPrototypeNames.has(n));
+    if (unused.length > 0 && this.t.chance(6)) {
+      const n = this.t.pick(unused);
+      this.usedPrototypeNames.add(n);
+      return n;
+    }
     return `${prefix}${this.counter++}`;
   }
+
+  private readonly usedPrototypeNames = new Set<string>();
 
   private emit(ctx: Ctx, s: GStmt): void {
     ctx.body.push(s);
@@ -779,6 +788,9 @@ function matmulOk(a: readonly MDim[], b: readonly MDim[]): boolean {
   const k2 = b.length === 1 ? b[0]! : b[b.length - 2]!;
   return dimEq(k1, k2) && broadcastable(a.slice(0, -2), b.slice(0, -2));
 }
+
+/** Names that are properties of every JavaScript object, for `fresh`. */
+const PROTOTYPE_NAMES = ["__proto__", "constructor", "toString", "valueOf", "hasOwnProperty", "isPrototypeOf", "__defineGetter__"];
 
 /** A generated program and its expected model-level types (from a fresh reference run). */
 export interface Generated {

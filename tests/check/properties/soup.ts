@@ -21,7 +21,7 @@ export const tokenSoupArb: fc.Arbitrary<string> = fc
     return wrap ? `model M(h: int = 4) {\n  input x: f32[N, 4]\n  ${body}\n  output x\n}\n` : body;
   });
 
-const IDENTS = ["x", "y", "h", "N", "D", "relu", "dense", "concat", "Blk", "M", "true", "f32", "i32", "int", "mean", "_q", "adam"];
+const IDENTS = ["x", "y", "h", "N", "D", "relu", "dense", "concat", "Blk", "M", "true", "f32", "i32", "int", "mean", "_q", "adam", "__proto__", "constructor", "toString"];
 const STRINGS = ['"same"', '"valid"', '"a\\"b"', '"\\u00e9\\n"', '""', '"\\q"', '"tab\there"', '"# not a comment"'];
 const NUMBERS = ["0", "1", "16", "0.5", "1e-3", "2.", ".25", "1E+2", "007"];
 
