@@ -58,6 +58,7 @@ export function callBlock(ctx: CheckContext, block: BlockDecl, args: CallArg[], 
 function runBlockBody(ctx: CheckContext, block: BlockDecl, scope: Scope, naming: NamingScope): Value {
   const name = block.name.name;
   const result = ctx.execBody(block.body, { scope, naming, bindingName: "", block, recordBindings: false, inRepeat: false });
+  if (result === undefined && ctx.stopped) return POISON; // a size limit cut the body short, not the author
   if (result === undefined) {
     ctx.report("missingReturn", block.name.span, { block: name });
     return POISON;

@@ -31,6 +31,12 @@ export interface Evaluator {
   execBody(stmts: readonly Stmt[], frame: Frame): Value | undefined;
 }
 
+/** 2^31 - 1 parameter elements in all: more than a WGSL index or a typed array on every platform can address. */
+export const MAX_PARAMETER_ELEMENTS = 2_147_483_647;
+
+/** The most diagnostics the checker reports for one file (as a compiler's error limit, e.g. clang's). */
+export const MAX_DIAGNOSTICS = 100;
+
 export class CheckContext {
   readonly builder = new IRBuilder();
   readonly blocks = new Map<string, BlockDecl>();
@@ -41,6 +47,14 @@ export class CheckContext {
   /** The block calls being evaluated, innermost last: a mistake inside a block body also points at the call. */
   readonly calls: { block: string; span: Span }[] = [];
   trained = false;
+  /** How many times the statement being run is unrolled by the repeats around it (block calls included). */
+  unrollFactor = 1;
+  /** Statements run so far, counting each unrolled copy. */
+  statementsRun = 0;
+  /** Parameter elements declared so far. */
+  paramElements = 0;
+  /** Set when a size limit stopped the checker: no further statement runs. */
+  stopped = false;
   /** Class scores and labels that a classification loss compared, in call order (see `classifierOf`). */
   readonly scored: { scores: NodeId; labels: NodeId }[] = [];
 
@@ -58,10 +72,24 @@ export class CheckContext {
     // A block called N times, or a repeat body run N times, must not report its one mistake N times.
     const dedupeKey = `${key}:${span.start}:${span.end}`;
     if (this.reported.has(dedupeKey)) return;
+    // Past this many, more diagnostics are the same mistake repeated (a misspelled name used 20,000 times).
+    if (this.reported.size >= MAX_DIAGNOSTICS) return;
     this.reported.add(dedupeKey);
     const call = this.calls[this.calls.length - 1];
     if (call) extras = { ...extras, secondary: [...(extras.secondary ?? []), { span: call.span, label: `in this call of \`${call.block}\`` }] };
     this.bag.report(key, span, params, extras);
+  }
+
+  /**
+   * Counts a new parameter's elements towards the model's total; past MAX_PARAMETER_ELEMENTS it is reported at
+   * `span` and checking stops (host memory, typed arrays and WGSL indices all end near there).
+   */
+  countParameter(name: string, elements: number, span: Span): void {
+    this.paramElements += elements;
+    if (this.paramElements > MAX_PARAMETER_ELEMENTS && !this.stopped) {
+      this.report("paramsTooLarge", span, { name, count: this.paramElements.toLocaleString("en-US"), limit: MAX_PARAMETER_ELEMENTS.toLocaleString("en-US") });
+      this.stopped = true;
+    }
   }
 
   reportShapeError(e: ShapeError, span: Span): void {

@@ -78,29 +78,44 @@ export function warnUncalledBlocks(ctx: CheckContext): void {
 /** Every call by name in a body (pipes included), for the block call graph. */
 function callsIn(stmts: readonly Stmt[]): { callee: string; span: Span }[] {
   const out: { callee: string; span: Span }[] = [];
-  const visitExpr = (e: Expr): void => {
-    switch (e.kind) {
-      case "call":
-        out.push({ callee: e.callee.name, span: e.callee.span });
-        e.args.forEach((a) => visitExpr(a.value));
-        return;
-      case "pipe":
-        visitExpr(e.input);
-        out.push({ callee: e.callee.name, span: e.callee.span });
-        e.args.forEach((a) => visitExpr(a.value));
-        return;
-      case "binary":
-        visitExpr(e.left);
-        visitExpr(e.right);
-        return;
-      case "unary":
-        return visitExpr(e.operand);
-      case "paren":
-        return visitExpr(e.inner);
-      case "list":
-        return e.items.forEach(visitExpr);
-      default:
-        return;
+  // An explicit stack, not recursion: a flat chain of thousands of terms nests as deep as it is long.
+  const visitExpr = (root: Expr): void => {
+    type Call = { callee: string; span: Span };
+    const stack: (Expr | Call)[] = [root];
+    const pushArgs = (args: readonly { value: Expr }[]) => {
+      for (let i = args.length - 1; i >= 0; i--) stack.push(args[i]!.value);
+    };
+    while (stack.length > 0) {
+      const item = stack.pop()!;
+      if (!("kind" in item)) {
+        out.push(item);
+        continue;
+      }
+      switch (item.kind) {
+        case "call":
+          out.push({ callee: item.callee.name, span: item.callee.span });
+          pushArgs(item.args);
+          break;
+        case "pipe":
+          pushArgs(item.args);
+          stack.push({ callee: item.callee.name, span: item.callee.span });
+          stack.push(item.input);
+          break;
+        case "binary":
+          stack.push(item.right, item.left);
+          break;
+        case "unary":
+          stack.push(item.operand);
+          break;
+        case "paren":
+          stack.push(item.inner);
+          break;
+        case "list":
+          for (let i = item.items.length - 1; i >= 0; i--) stack.push(item.items[i]!);
+          break;
+        default:
+          break;
+      }
     }
   };
   for (const s of stmts) {

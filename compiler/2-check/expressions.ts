@@ -51,13 +51,51 @@ export function evalExpr(ctx: CheckContext, expr: Expr, frame: Frame): Value {
     case "call":
       return evalCall(ctx, expr.callee, expr.args, undefined, expr.span, frame);
     case "pipe":
-      return evalCall(ctx, expr.callee, expr.args, expr.input, expr.span, frame);
+      return evalPipeChain(ctx, expr, frame);
   }
 }
 
-export function evalBinary(ctx: CheckContext, expr: Extract<Expr, { kind: "binary" }>, frame: Frame): Value {
-  const left = ctx.eval(expr.left, frame);
-  const right = ctx.eval(expr.right, frame);
+type Binary = Extract<Expr, { kind: "binary" }>;
+type Pipe = Extract<Expr, { kind: "pipe" }>;
+
+/**
+ * `x -> f() -> g() -> ...`: each stage's input is the stage before, so a chain nests down its inputs. It is walked
+ * with a loop, so a chain of thousands of stages costs no stack (only real nesting, in parentheses, does).
+ */
+function evalPipeChain(ctx: CheckContext, expr: Pipe, frame: Frame): Value {
+  const stages: Pipe[] = [];
+  let e: Expr = expr;
+  while (e.kind === "pipe") {
+    stages.push(e);
+    e = e.input;
+  }
+  let value = ctx.eval(e, frame);
+  let span = e.span;
+  for (let i = stages.length - 1; i >= 0; i--) {
+    const stage = stages[i]!;
+    value = evalCallWith(ctx, stage.callee, stage.args, { value, span }, stage.span, frame);
+    span = stage.span;
+  }
+  return value;
+}
+
+/** `a + b + c + ...` nests down its left operands; as for pipes, the chain is walked with a loop. */
+export function evalBinary(ctx: CheckContext, expr: Binary, frame: Frame): Value {
+  const chain: Binary[] = [];
+  let e: Expr = expr;
+  while (e.kind === "binary") {
+    chain.push(e);
+    e = e.left;
+  }
+  let value = ctx.eval(e, frame);
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const link = chain[i]!;
+    value = combine(ctx, link, value, ctx.eval(link.right, frame), frame);
+  }
+  return value;
+}
+
+function combine(ctx: CheckContext, expr: Binary, left: Value, right: Value, frame: Frame): Value {
   if (isPoisoned(left) || isPoisoned(right)) return POISON;
   const bad = () => {
     ctx.report("badOperand", expr.opSpan, { op: expr.op, left: describeValue(left), right: describeValue(right) });
@@ -113,8 +151,13 @@ export function evalBinary(ctx: CheckContext, expr: Extract<Expr, { kind: "binar
 }
 
 export function evalCall(ctx: CheckContext, callee: Ident, argExprs: readonly Arg[], piped: Expr | undefined, span: Span, frame: Frame): Value {
+  return evalCallWith(ctx, callee, argExprs, piped ? { value: ctx.eval(piped, frame), span: piped.span } : undefined, span, frame);
+}
+
+/** A call whose piped input (`input -> callee(...)`), if any, is already evaluated. */
+function evalCallWith(ctx: CheckContext, callee: Ident, argExprs: readonly Arg[], piped: CallArg | undefined, span: Span, frame: Frame): Value {
   const args: CallArg[] = [];
-  if (piped) args.push({ value: ctx.eval(piped, frame), span: piped.span });
+  if (piped) args.push(piped);
   args.push(...(evalArgs(ctx, argExprs, frame) ?? []));
   const block = ctx.blocks.get(callee.name);
   if (block) return callBlock(ctx, block, args, span, frame);
@@ -159,7 +202,10 @@ export function lowering(ctx: CheckContext, callee: string, span: Span, frame: F
     },
     param: (suffix, shape, init, dtype = "f32") => {
       layerName ??= frame.naming.claim(frame.bindingName || callee);
-      return builder.param(frame.naming.qualify(layerName, suffix), { dtype, shape }, init, span);
+      const name = frame.naming.qualify(layerName, suffix);
+      const value = builder.param(name, { dtype, shape }, init, span);
+      ctx.countParameter(name, elementsOf(shape), span);
+      return value;
     },
     fail: (error, at) => {
       throw new ShapeFailure(error, at);
@@ -175,4 +221,9 @@ export function lowering(ctx: CheckContext, callee: string, span: Span, frame: F
     ctx.reportShapeError(e.error, e.span ?? span);
     return POISON;
   }
+}
+
+/** Elements of a parameter's shape (its dims are constants: the builder refuses symbolic ones). */
+function elementsOf(shape: readonly Dim[]): number {
+  return shape.reduce((n, d) => n * (d.constValue() ?? 0), 1);
 }

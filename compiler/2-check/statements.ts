@@ -1,4 +1,5 @@
 // Statements: inputs, params, bindings, outputs, returns, repeats and the training statement.
+import type { Dim } from "../ir/dims.js";
 import type { Expr, Ident, Stmt } from "../1-parse/ast.js";
 import type { Span } from "../diagnostics/span.js";
 import { closest } from "../diagnostics/suggest.js";
@@ -18,10 +19,40 @@ import { undefinedName } from "./names.js";
 /** Repeat counts beyond this are almost certainly a typo and would only exhaust memory. */
 const MAX_REPEAT = 100_000;
 
+/**
+ * Limits on what a model expands to, checked before expanding: nested repeats multiply (three nested `repeat 1000`
+ * would be a billion statements), so each loop's limit alone does not bound the whole. A model past them would take
+ * minutes and gigabytes to check and could never run. They are far above any real model (a 96-layer transformer is a
+ * few thousand statements) and give a located diagnostic instead of a hang.
+ */
+export const MAX_UNROLLED_STATEMENTS = 250_000;
+export const MAX_GRAPH_NODES = 1_000_000;
+
+const formatCount = (n: number) => (n >= 1e15 ? n.toExponential(2) : Math.round(n).toLocaleString("en-US"));
+
+/** Statements written in a body, nested bodies included (each counted once: their own repeats multiply when run). */
+function writtenStatements(stmts: readonly Stmt[]): number {
+  let n = 0;
+  for (const s of stmts) n += 1 + (s.kind === "repeat" ? writtenStatements(s.body) : 0);
+  return n;
+}
+
 /** Runs statements in order; returns a block's return value. */
 export function execBody(ctx: CheckContext, stmts: readonly Stmt[], frame: Frame): Value | undefined {
   let returned: Value | undefined;
   for (const stmt of stmts) {
+    if (ctx.stopped) break;
+    if (++ctx.statementsRun > MAX_UNROLLED_STATEMENTS) {
+      ctx.report("unrollTooLarge", stmt.span, { count: formatCount(ctx.statementsRun), limit: formatCount(MAX_UNROLLED_STATEMENTS) });
+      ctx.stopped = true;
+      break;
+    }
+    const nodes = ctx.builder.graph.nodes.length;
+    if (nodes > MAX_GRAPH_NODES) {
+      ctx.report("graphTooLarge", stmt.span, { count: formatCount(nodes), limit: formatCount(MAX_GRAPH_NODES) });
+      ctx.stopped = true;
+      break;
+    }
     if (returned !== undefined) {
       ctx.report("statementNotAllowed", stmt.span, { what: "a statement", where: "after `return`" });
       break;
@@ -116,6 +147,7 @@ export function execParam(ctx: CheckContext, stmt: Extract<Stmt, { kind: "param"
   const name = frame.naming.qualify(frame.naming.claim(stmt.name.name));
   try {
     const value = ctx.builder.param(name, type, init, stmt.span);
+    ctx.countParameter(name, elementsOf(type.shape), stmt.span);
     frame.scope.set(stmt.name.name, value);
     if (frame.recordBindings) record(ctx, stmt.name, value, frame.inRepeat);
   } catch (e) {
@@ -154,12 +186,22 @@ export function execRepeat(ctx: CheckContext, stmt: Extract<Stmt, { kind: "repea
       count !== undefined && count > MAX_REPEAT ? { hint: `at most ${MAX_REPEAT} iterations` } : {});
     return;
   }
+  const unrolled = ctx.unrollFactor * count * writtenStatements(stmt.body);
+  if (unrolled > MAX_UNROLLED_STATEMENTS) {
+    ctx.report("unrollTooLarge", stmt.count.span, { count: formatCount(unrolled), limit: formatCount(MAX_UNROLLED_STATEMENTS) },
+      { hint: ctx.unrollFactor > 1 ? `the repeats around this one already run its body ${formatCount(ctx.unrollFactor)} times` : "share the weights or reduce the count" });
+    ctx.stopped = true;
+    return;
+  }
   const naming = frame.naming.child(frame.naming.claim(stmt.index?.name ?? "repeat"));
   const saved = stmt.index ? frame.scope.lookup(stmt.index.name) : undefined;
-  for (let i = 0; i < count; i++) {
+  const outerFactor = ctx.unrollFactor;
+  ctx.unrollFactor *= count;
+  for (let i = 0; i < count && !ctx.stopped; i++) {
     if (stmt.index) frame.scope.set(stmt.index.name, intValue(i));
     ctx.execBody(stmt.body, { ...frame, naming: naming.child(String(i)), inRepeat: true });
   }
+  ctx.unrollFactor = outerFactor;
   if (stmt.index && saved !== undefined) frame.scope.set(stmt.index.name, saved);
 }
 
@@ -179,4 +221,9 @@ export function execTrain(ctx: CheckContext, stmt: Extract<Stmt, { kind: "train"
 
 function defaultInitializer(type: TensorType | undefined): InitSpec {
   return { name: type && type.shape.length >= 2 ? "glorot_uniform" : "zeros", args: [] };
+}
+
+/** Elements of a parameter's shape (its dims are constants: the builder refuses symbolic ones). */
+function elementsOf(shape: readonly Dim[]): number {
+  return shape.reduce((n, d) => n * (d.constValue() ?? 0), 1);
 }

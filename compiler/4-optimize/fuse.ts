@@ -196,6 +196,7 @@ export function fuseGraph(graph: Graph, types: readonly ConcreteType[], options:
       // A smaller value needed elsewhere is computed once by a group of its own, not once per element here.
       if ((outside.length > 0 || options.keep.has(p)) && count[p] !== size) continue;
       if (outside.length > 0 && reachesGroup(outside, g)) continue;
+      if (members[g]!.length >= MAX_GROUP_NODES) continue;
       if (bindingsWith(g, p, anchorBindings) > options.maxBindings) continue;
       members[g]!.unshift(p);
       groupOf[p] = g;
@@ -224,6 +225,14 @@ export function fuseGraph(graph: Graph, types: readonly ConcreteType[], options:
   });
   return scheduleGroups(groups, groupOf);
 }
+
+/**
+ * The most nodes one group may hold. A longer chain is split into kernels of this many ops: one kernel of thousands
+ * gains nothing measurable over a few (each member is a line of arithmetic, the memory traffic is already gone), and
+ * the checks that grow a group look at all its members, so an unbounded group made compiling a long chain quadratic
+ * (an 8,000-statement chain took 75 s). TVM bounds its fused functions the same way (`max_fuse_depth`, 256).
+ */
+export const MAX_GROUP_NODES = 256;
 
 /** Groups in dependency order (Kahn's algorithm), ties broken by the smallest root id: close to the graph's order. */
 function scheduleGroups(groups: FusionGroup[], groupOf: Int32Array): FusionGroup[] {

@@ -55,6 +55,9 @@ export const messages = {
   unusedValue: warning("W102", (p: { name: string }) => `\`${p.name}\` is computed but never used`),
   repeatCount: error("E123", (p: { count: string }) => `repeat count must be a non-negative integer known at compile time, found ${p.count}`),
   uncalledBlock: warning("W103", (p: { name: string }) => `block \`${p.name}\` is never called, so it was not checked`),
+  unrollTooLarge: error("E125", (p: { count: string; limit: string }) => `this unrolls to at least ${p.count} statements, more than the limit of ${p.limit}`),
+  graphTooLarge: error("E126", (p: { count: string; limit: string }) => `the model expands to ${p.count} operations here, more than the limit of ${p.limit}`),
+  paramsTooLarge: error("E127", (p: { name: string; count: string; limit: string }) => `parameter \`${p.name}\` brings the model to ${p.count} parameters, more than the limit of ${p.limit}`),
   shadowedInput: error("E124", (p: { name: string }) => `input \`${p.name}\` shadows an earlier definition`),
 
   // --- shapes and dtypes ---
