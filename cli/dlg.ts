@@ -1,9 +1,19 @@
 // Process entry point: wires main() to the real streams and turns an unexpected failure into one line, not a trace.
 import { main } from "./main.js";
 
+// A reader that goes away (`dlg ... | head -1`) closes the pipe: that is not a failure of the work in progress (a
+// training run still saves its checkpoint), so output to a closed stream is dropped instead of killing the process.
+const closed = { stdout: false, stderr: false };
+for (const name of ["stdout", "stderr"] as const) {
+  process[name].on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED") closed[name] = true;
+    else throw e;
+  });
+}
+
 const io = {
-  stdout: (text: string) => void process.stdout.write(text),
-  stderr: (text: string) => void process.stderr.write(text),
+  stdout: (text: string) => void (closed.stdout || process.stdout.write(text)),
+  stderr: (text: string) => void (closed.stderr || process.stderr.write(text)),
   color: Boolean(process.stderr.isTTY) && process.env["NO_COLOR"] === undefined,
 };
 

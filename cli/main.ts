@@ -100,7 +100,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
 
 function parseCommandArgs<O extends NonNullable<ParseArgsConfig["options"]>>(command: string, args: readonly string[], options: O) {
   try {
-    const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args: negativeValuesJoined(args, options), options, allowPositionals: true, strict: true });
     if (parsed.positionals.length !== 1)
       throw new UsageError(parsed.positionals.length === 0 ? `${command}: missing FILE` : `${command}: expected one FILE, got ${parsed.positionals.join(" ")}`);
     return { file: parsed.positionals[0]!, values: parsed.values };
@@ -110,6 +110,24 @@ function parseCommandArgs<O extends NonNullable<ParseArgsConfig["options"]>>(com
     const message = e instanceof Error ? e.message.split(/\.(?:\s|$)/)[0]! : String(e);
     throw new UsageError(`${command}: ${message}`);
   }
+}
+
+/**
+ * `--epochs -1` as `--epochs=-1`: parseArgs takes a value that starts with `-` for an option ("ambiguous"), but a
+ * negative number after an option that expects a value is that value, and its check then says what is wrong with it.
+ */
+function negativeValuesJoined(args: readonly string[], options: NonNullable<ParseArgsConfig["options"]>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const option = arg.startsWith("--") && Object.hasOwn(options, arg.slice(2)) ? options[arg.slice(2)] : undefined;
+    if (option?.type === "string" && next !== undefined && /^-(\d|\.\d|inf|nan)/i.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 function readSource(path: string): SourceFile {

@@ -46,9 +46,12 @@ class DlgParser extends CstParser {
   modelDecl = this.RULE("modelDecl", () => {
     this.CONSUME(Model);
     this.CONSUME(Identifier);
-    this.CONSUME(LParen);
-    this.OPTION(() => this.SUBRULE(this.paramList));
-    this.CONSUME(RParen);
+    // `model M { ... }`: a model without hyperparameters may leave out the empty list.
+    this.OPTION2(() => {
+      this.CONSUME(LParen);
+      this.OPTION(() => this.SUBRULE(this.paramList));
+      this.CONSUME(RParen);
+    });
     this.SUBRULE(this.body);
   });
 

@@ -20,7 +20,9 @@ export interface ParseResult {
 export function parse(text: string, file: string): ParseResult {
   const bag = new DiagnosticBag(file);
   const empty: Program = { decls: [], comments: [], span: { start: 0, end: text.length } };
-  const lexed = lex(text);
+  // A UTF-8 byte order mark (editors on Windows write one) is not part of the program; a space in its place keeps
+  // every offset, and so every span, where it is in the file.
+  const lexed = lex(text.startsWith("\ufeff") ? ` ${text.slice(1)}` : text);
   for (const run of lexed.badRuns.slice(0, MAX_SYNTAX_ERRORS)) {
     bag.report("unexpectedCharacter", { start: run.offset, end: run.offset + run.length }, { text: text.slice(run.offset, run.offset + run.length) });
   }

@@ -25,6 +25,14 @@ export interface DiagnosticExtras {
   hint?: string;
 }
 
+/** Longer words (a 10,000-character name echoed back) are shortened in messages; the source snippet locates them. */
+const MAX_WORD = 80;
+
+/** Shortens every run of non-space characters longer than MAX_WORD to its start and end around an ellipsis. */
+export function clipWords(text: string): string {
+  return text.replace(new RegExp(`\\S{${MAX_WORD + 1},}`, "g"), (w) => `${w.slice(0, MAX_WORD - 20)}…${w.slice(-19)}`);
+}
+
 export function makeDiagnostic<K extends MessageKey>(
   file: string,
   key: K,
@@ -33,10 +41,10 @@ export function makeDiagnostic<K extends MessageKey>(
   extras: DiagnosticExtras = {},
 ): Diagnostic {
   const def = messages[key] as { code: string; severity: Severity; message: (p: MessageParams<K>) => string };
-  const diagnostic: Diagnostic = { severity: def.severity, code: def.code, message: def.message(params), file, span };
+  const diagnostic: Diagnostic = { severity: def.severity, code: def.code, message: clipWords(def.message(params)), file, span };
   if (extras.label !== undefined) diagnostic.label = extras.label;
   if (extras.secondary !== undefined && extras.secondary.length > 0) diagnostic.secondary = extras.secondary;
-  if (extras.hint !== undefined) diagnostic.hint = extras.hint;
+  if (extras.hint !== undefined) diagnostic.hint = clipWords(extras.hint);
   return diagnostic;
 }
 
@@ -102,26 +110,47 @@ export function renderDiagnostic(d: Diagnostic, source: SourceFile, index = new 
   const gutter = String(Math.max(...lines)).length;
   const pad = " ".repeat(gutter);
   const out: string[] = [];
-  out.push(`${paint(sevColor, `${d.severity}[${d.code}]`)}${paint("1", `: ${d.message}`)}`);
+  out.push(`${paint(sevColor, `${d.severity}[${d.code}]`)}${paint("1", `: ${visible(d.message)}`)}`);
   out.push(`${pad}${paint("1;34", "-->")} ${source.path}:${start.line}:${start.column}`);
   out.push(`${pad} ${paint("1;34", "|")}`);
   let shownLine = -1;
   const excerpt = (span: Span, label: string | undefined, caret: string, color: string) => {
     const s = index.position(span.start);
     const e = index.position(Math.max(span.start, span.end));
-    const text = index.lineText(s.line);
-    const lineEndCol = text.length + 1;
-    const endCol = e.line === s.line ? Math.max(e.column, s.column + 1) : Math.max(lineEndCol, s.column + 1);
-    const underline = " ".repeat(s.column - 1) + caret.repeat(endCol - s.column);
+    const full = index.lineText(s.line);
+    const lineEndCol = full.length + 1;
+    let endCol = e.line === s.line ? Math.max(e.column, s.column + 1) : Math.max(lineEndCol, s.column + 1);
+    // A very long line (minified, generated, hostile) is shown as a window around the mistake.
+    const from = full.length > MAX_SNIPPET ? Math.max(0, Math.min(s.column - 1 - SNIPPET_CONTEXT, full.length - MAX_SNIPPET)) : 0;
+    const cut = from > 0 ? "…" : "";
+    const text = cut + full.slice(from, from + MAX_SNIPPET) + (from + MAX_SNIPPET < full.length ? "…" : "");
+    const startCol = s.column - from + cut.length;
+    endCol = Math.min(endCol - from + cut.length, text.length + 1);
+    const underline = " ".repeat(startCol - 1) + caret.repeat(Math.max(1, endCol - startCol));
     // A note on the line just shown gets only its own underline, not a second copy of the line.
-    if (s.line !== shownLine) out.push(`${paint("1;34", String(s.line).padStart(gutter) + " |")} ${expandTabs(text)}`);
+    if (s.line !== shownLine) out.push(`${paint("1;34", String(s.line).padStart(gutter) + " |")} ${visible(expandTabs(text))}`);
     shownLine = s.line;
     out.push(`${pad} ${paint("1;34", "|")} ${paint(color, underline + (label ? ` ${label}` : ""))}`);
   };
   excerpt(d.span, d.label, "^", sevColor);
   for (const { note } of notes) excerpt(note.span, note.label, "-", "1;34");
-  if (d.hint) out.push(`${pad} ${paint("1;34", "=")} hint: ${d.hint}`);
+  if (d.hint) out.push(`${pad} ${paint("1;34", "=")} hint: ${visible(d.hint)}`);
   return out.join("\n");
+}
+
+/** Source lines longer than this are shown as a window of this many characters around the mistake. */
+const MAX_SNIPPET = 160;
+const SNIPPET_CONTEXT = 60;
+
+/**
+ * Control characters as the visible symbols of Unicode's Control Pictures block (ESC as ␛), so a source file or a
+ * name in it cannot send escape sequences to the user's terminal. One character each: carets stay aligned.
+ */
+export function visible(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x20 ? String.fromCharCode(0x2400 + code) : code === 0x7f ? "\u2421" : "\ufffd";
+  });
 }
 
 function expandTabs(line: string): string {

@@ -1,15 +1,15 @@
 // PyTorch's Adam, and AdamW when weight_decay > 0 (decoupled decay, applied to the parameter before the step):
 // m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
 // p = p (1 - lr wd) - (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
-import { defineOptimizer, lrDecay, nonNegative, positive } from "./define-optimizer.js";
+import { defineOptimizer, lrDecay, nonNegative, positive, unitInterval } from "./define-optimizer.js";
 
 export const adam = defineOptimizer({
   name: "adam",
   args: {
     lr: { default: 1e-3, range: positive },
-    beta1: { default: 0.9, range: nonNegative },
-    beta2: { default: 0.999, range: nonNegative },
-    eps: { default: 1e-8, range: nonNegative },
+    beta1: { default: 0.9, range: unitInterval },
+    beta2: { default: 0.999, range: unitInterval },
+    eps: { default: 1e-8, range: positive },
     weight_decay: { default: 0, range: nonNegative },
     lr_decay: lrDecay,
   },

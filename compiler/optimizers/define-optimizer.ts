@@ -23,8 +23,11 @@ export interface ArgRange {
 
 export const positive: ArgRange = { min: 0, minIncluded: false };
 export const nonNegative: ArgRange = { min: 0, minIncluded: true };
+/** [0, 1): a decay rate such as Adam's betas (at 1 the moments never move and the bias correction divides by 0). */
+export const unitInterval: ArgRange = { min: 0, minIncluded: true, max: 1, maxIncluded: false };
 
 export function inRange(value: number, range: ArgRange): boolean {
+  if (!Number.isFinite(value)) return false; // `lr: 1e400` is Infinity, and every update with it NaN
   const aboveMin = range.minIncluded ? value >= range.min : value > range.min;
   if (!aboveMin) return false;
   if (range.max === undefined) return true;

@@ -11,7 +11,7 @@
 // size in memory. Browser-safe: reading the files is runtime/node/data/csv.ts's job.
 import { nameRecord } from "../records.js";
 import type { HostTensor } from "../tensor.js";
-import { DataError, splitHoldout, type Dataset } from "./dataset.js";
+import { DataError, echo, splitHoldout, type Dataset } from "./dataset.js";
 
 const LABEL_NAMES = new Set(["label", "target", "class", "y"]);
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -197,9 +197,9 @@ export function parseCsvSources(sources: readonly CsvSource[]): {
           const v = parseNumber(raw);
           if (v === undefined) {
             const s = stats[c]!;
-            throw new DataError(`${where}: expected a number, got ${JSON.stringify(raw)} (the column is numeric: ${s.numbers} of its ${s.numbers + s.texts} values are numbers)`);
+            throw new DataError(`${where}: expected a number, got ${echo(raw)} (the column is numeric: ${s.numbers} of its ${s.numbers + s.texts} values are numbers)`);
           }
-          if (Math.abs(v) > F32_MAX) throw new DataError(`${where}: ${raw.trim()} is too large for f32`);
+          if (Math.abs(v) > F32_MAX) throw new DataError(`${where}: ${echo(raw.trim())} is too large for f32`);
           numeric[f]![c]![row] = v;
         }
       }

@@ -33,6 +33,15 @@ export class DataError extends Error {
   }
 }
 
+/**
+ * A value from a file as a message shows it: quoted, with control characters escaped, and at most 60 characters (a
+ * 10 MB cell must not become a 10 MB error line).
+ */
+export function echo(value: string): string {
+  const shown = value.length > 60 ? `${value.slice(0, 40)}…${value.slice(-15)}` : value;
+  return `${JSON.stringify(shown)}${value.length > 60 ? ` (${value.length} characters)` : ""}`;
+}
+
 /** Default seed of the holdout shuffle for user files (fixed, so a split is the same every run). */
 export const HOLDOUT_SEED = 0x64_6c_67; // "dlg"
 

@@ -221,7 +221,7 @@ describe("CSV datasets", () => {
     expectThrows(() => parseCsvSources([csv("a,a\n1,2\n")]), DataError, "t.csv: line 1: column name `a` appears twice in the header");
     expectThrows(() => parseCsvSources([csv("")]), DataError, "t.csv: the file is empty; a CSV needs a header row naming its columns");
     expectThrows(() => parseCsvSources([csv("a,b\n")]), DataError, "t.csv: no data rows after the header");
-    expectThrows(() => parseCsvSources([csv("a\n1e39\n")]), DataError, "t.csv: line 2, column 1 (`a`): 1e39 is too large for f32");
+    expectThrows(() => parseCsvSources([csv("a\n1e39\n")]), DataError, 't.csv: line 2, column 1 (`a`): "1e39" is too large for f32');
   });
 
   it("holds out a fifth of the rows by a seeded shuffle, keeping file order within each split", () => {

@@ -1,0 +1,107 @@
+// Messages that mislead or misbehave: wrong-looking numbers refused with what is wrong with them, optimizer arguments
+// checked where they are written, control characters and huge values never echoed raw, a closed pipe that is not an
+// error, and forms users write that are accepted.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseCsvSources } from "../../runtime/data/csv.js";
+import { ROOT, compileText, runCli } from "../helpers.js";
+
+const dir = mkdtempSync(join(tmpdir(), "dlg-hostile-messages-"));
+const iris = "dsl-examples/iris-mlp.dlg";
+const bin = join(ROOT, "bin/dlg.js");
+
+describe("negative numbers after an option are its value, and its check says what is wrong", () => {
+  it.each([
+    [["--epochs", "-1"], "dlg: --epochs expects a positive integer, got '-1'\n"],
+    [["--lr", "-1"], "dlg: --lr expects a positive number, got '-1'\n"],
+    [["--batch", "-3"], "dlg: --batch expects a positive integer, got '-3'\n"],
+    [["--seed", "-2"], "dlg: --seed expects a non-negative integer, got '-2'\n"],
+  ])("%j", async (flag, message) => {
+    const r = await runCli(["train", iris, "--data", "iris", ...flag]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(message);
+  });
+});
+
+describe("optimizer arguments are checked where they are written", () => {
+  const withOptimizer = (call: string) => compileText(`model M() {\n  input x: f32[N, 2]\n  input y: f32[N, 1]\n  p = dense(x, 1)\n  train mse(p, y) with ${call}\n}\n`);
+  it.each([
+    ["adam(beta1: 1)", "adam: `beta1` is 1, expected a number in [0, 1)"],
+    ["adam(beta2: 1.5)", "adam: `beta2` is 1.5, expected a number in [0, 1)"],
+    ["adam(eps: 0)", "adam: `eps` is 0, expected a positive number"],
+    ["adam(lr: 1e400)", "adam: `lr` is Infinity, expected a positive number"],
+    ["sgd(lr: 0.1, momentum: -0.5)", "sgd: `momentum` is -0.5, expected a non-negative number"],
+  ])("%s", (call, message) => {
+    const r = withOptimizer(call);
+    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([["E219", message]]);
+    const arg = call.match(/(\w+): [^,)]+\)$/)![0];
+    expect(r.diagnostics[0]!.span.end).toBeGreaterThan(r.diagnostics[0]!.span.start);
+    expect(arg.length).toBeGreaterThan(0);
+  });
+});
+
+describe("what is echoed is visible and short", () => {
+  it("control characters in a source are shown as symbols, never sent to the terminal", async () => {
+    const file = join(dir, "escape.dlg");
+    writeFileSync(file, "model M() {\n  input x: f32[N, 4]\n  y = x \x1b[2J\x07 + 1\n  output y\n}\n");
+    const r = await runCli(["check", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(r.stderr).toContain("y = x \u241b[2J\u2407 + 1");
+  });
+
+  it("a UTF-8 byte order mark at the start of a .dlg file is accepted", async () => {
+    const file = join(dir, "bom.dlg");
+    writeFileSync(file, "\ufeffmodel M() {\n  input x: f32[N, 4]\n  output x\n}\n");
+    const r = await runCli(["check", file]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it("a 10,000-character name is shortened in the message and the source line is a window around it", async () => {
+    const name = "n".repeat(10_000);
+    const file = join(dir, "long.dlg");
+    writeFileSync(file, `model M() {\n  input x: f32[N, 4]\n  y = x + ${name}\n  output y\n}\n`);
+    const r = await runCli(["check", file]);
+    expect(r.code).toBe(1);
+    for (const line of r.stderr.split("\n")) expect(line.length).toBeLessThan(200);
+  });
+
+  it("a 1 MB CSV cell is not echoed whole", () => {
+    const cell = "x".repeat(1_000_000);
+    try {
+      parseCsvSources([{ text: `a,b\n1,2\n3,${cell}\n4,5\n`, source: "big.csv" }]);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message.length).toBeLessThan(300);
+      expect((e as Error).message).toContain("(1000000 characters)");
+    }
+  });
+});
+
+describe("a reader that goes away", () => {
+  it("`dlg ... | head -1` prints no stack trace", () => {
+    const r = spawnSync("bash", ["-c", `"${process.execPath}" "${bin}" check dsl-examples/gpt.dlg --dump-ir | head -1`], { cwd: ROOT, encoding: "utf8" });
+    expect(r.stdout).toMatch(/^model GPT/);
+    expect(r.stderr).toBe("");
+  });
+
+  it("a training run whose stdout closes still saves its checkpoint", () => {
+    const save = join(dir, "piped.safetensors");
+    const r = spawnSync("bash", ["-c", `"${process.execPath}" "${bin}" train ${iris} --data iris --backend cpu --epochs 20 --save "${save}" | head -1; echo "status \${PIPESTATUS[0]}" >&2`], { cwd: ROOT, encoding: "utf8" });
+    expect(r.stderr).toContain("status 0");
+    expect(r.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+    expect(readdirSync(dir)).toContain("piped.safetensors");
+  });
+});
+
+describe("forms users write", () => {
+  it("`model M { ... }` without () is a model without hyperparameters", () => {
+    const r = compileText("model Mlp {\n  input x: f32[N, 4]\n  y = dense(x, 2)\n  output y\n}\n");
+    expect(r.diagnostics).toEqual([]);
+    expect(r.check!.model).toBe("Mlp");
+  });
+});
