@@ -13,6 +13,12 @@ export function collectDeclarations(ctx: CheckContext): void {
       ctx.report("duplicateDefinition", decl.name.span, { kind: decl.kind, name: decl.name.name });
       continue;
     }
+    // A repeated parameter name would silently bind only one of them (and a caller's argument to the wrong one).
+    const seen = new Set<string>();
+    for (const p of decl.params) {
+      if (seen.has(p.name.name)) ctx.report("duplicateDefinition", p.name.span, { kind: decl.kind === "model" ? "hyperparameter" : "parameter", name: p.name.name });
+      seen.add(p.name.name);
+    }
     if (decl.kind === "model") ctx.models.set(decl.name.name, decl);
     else ctx.blocks.set(decl.name.name, decl);
   }

@@ -72,6 +72,10 @@ export function exec(ctx: CheckContext, stmt: Stmt, frame: Frame): Value | undef
     case "output":
       if (frame.block) return notAllowed(ctx, stmt.span, "`output`", "in a block (a block returns its result)");
       for (const name of stmt.names) {
+        if (ctx.builder.graph.outputs.some((o) => o.name === name.name)) {
+          ctx.report("duplicateDefinition", name.span, { kind: "output", name: name.name });
+          continue;
+        }
         const v = frame.scope.lookup(name.name);
         if (v === undefined) undefinedName(ctx, name, frame.scope, "outputUndefined");
         else if (v.kind === "tensor") ctx.builder.graph.outputs.push({ name: name.name, node: v.node, type: v.type });
@@ -144,7 +148,14 @@ export function execParam(ctx: CheckContext, stmt: Extract<Stmt, { kind: "param"
     frame.scope.set(stmt.name.name, POISON);
     return;
   }
-  const name = frame.naming.qualify(frame.naming.claim(stmt.name.name));
+  const claimed = frame.naming.claim(stmt.name.name);
+  if (claimed !== stmt.name.name) {
+    // Renaming it (`w_2`) would break the contract that a `param` is saved under the name written.
+    ctx.report("duplicateDefinition", stmt.name.span, { kind: "param", name: stmt.name.name });
+    frame.scope.set(stmt.name.name, POISON);
+    return;
+  }
+  const name = frame.naming.qualify(claimed);
   try {
     const value = ctx.builder.param(name, type, init, stmt.span);
     ctx.countParameter(name, elementsOf(type.shape), stmt.span);

@@ -105,3 +105,17 @@ describe("forms users write", () => {
     expect(r.check!.model).toBe("Mlp");
   });
 });
+
+describe("duplicates are diagnostics, at the second occurrence", () => {
+  it.each([
+    ["hyperparameters", "model M(h: int = 2, h: int = 3) {\n  input x: f32[N, 4]\n  output x\n}\n", "hyperparameter `h` is defined twice", "h: int = 3"],
+    ["block parameters", "block B(x: f32[N, 4], x: int) {\n  return x\n}\nmodel M() {\n  input x: f32[N, 4]\n  output x\n}\n", "parameter `x` is defined twice", "x: int"],
+    ["params", "model M() {\n  input x: f32[N, 4]\n  param w: f32[4, 4]\n  param w: f32[4, 4]\n  y = x @ w\n  output y\n}\n", "param `w` is defined twice", "w: f32[4, 4]\n  y"],
+    ["outputs", "model M() {\n  input x: f32[N, 4]\n  y = x * 2\n  output y, y\n}\n", "output `y` is defined twice", "y\n}"],
+  ])("%s", (_what, text, message, at) => {
+    const r = compileText(text);
+    const d = r.diagnostics.find((x) => x.code === "E109");
+    expect(d?.message).toBe(message);
+    expect(d!.span.start).toBe(text.lastIndexOf(at));
+  });
+});
