@@ -19,13 +19,15 @@ import { OutputDirError } from "../runtime/node/compiled-dir.js";
 import { describeNonFinite, hostTensor, sliceRows, type HostTensor } from "../runtime/tensor.js";
 import { checkOutputFile, sameFile, type InputFile } from "./output-paths.js";
 import { evaluate, train, TrainingError, type EpochReport, type Split } from "../runtime/train.js";
-import { UsageError, type CliIO } from "./io.js";
+import { ResourceError, UsageError, type CliIO } from "./io.js";
+import { totalmem } from "node:os";
+import { constants as bufferConstants } from "node:buffer";
 
 /** Failures of data, checkpoints or numbers: one line, exit 1 (the program was fine, its inputs were not). */
 export function runtimeFailure(e: unknown): string | undefined {
   if (e instanceof DataError || e instanceof CheckpointError || e instanceof TrainingError || e instanceof ExecutionError || e instanceof ReferenceExecutionError) return e.message;
   if (e instanceof GpuUnavailableError || e instanceof GpuDeviceError || e instanceof CodegenError || e instanceof ManifestError) return e.message;
-  if (e instanceof OutputDirError) return e.message;
+  if (e instanceof OutputDirError || e instanceof ResourceError) return e.message;
   return undefined;
 }
 
@@ -70,6 +72,36 @@ type Session = CpuSession | GpuSession;
 export interface BackendFlags {
   backend: Backend;
   adapter: "auto" | "vulkan" | "gles";
+}
+
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+
+/**
+ * Refuses a model whose parameters (with the optimizer's copies of them, when `training`) cannot be held in this
+ * machine's memory, or one of whose tensors is larger than a typed array may be, before anything is allocated: the
+ * figures come from the checked shapes, so the answer is a line, not an allocation failure.
+ */
+export function checkHostMemory(graph: Graph, modelName: string, training: boolean): void {
+  let elements = 0;
+  let largest = { name: "", bytes: 0 };
+  for (const p of graph.params) {
+    const n = p.type.shape.reduce((a, d) => a * (d.constValue() ?? 0), 1);
+    elements += n;
+    if (4 * n > largest.bytes) largest = { name: p.name, bytes: 4 * n };
+  }
+  const slots = training && graph.optimizer ? optimizers[graph.optimizer.name].slots.length : 0;
+  // Parameters, their state slots, and when training a gradient per parameter.
+  const copies = 1 + slots + (training ? 1 : 0);
+  const needed = 4 * elements * copies;
+  const available = totalmem();
+  // Node 20 caps a buffer at 4 GiB (later versions allow more), and WebGPU indexes a binding with 32 bits.
+  const perTensor = Math.min(bufferConstants.MAX_LENGTH, 2 ** 32);
+  if (largest.bytes > perTensor) {
+    throw new ResourceError(`model ${modelName}: parameter \`${largest.name}\` needs ${gib(largest.bytes)}, more than one tensor can hold here (${gib(perTensor)})`);
+  }
+  if (needed > available) {
+    throw new ResourceError(`model ${modelName} needs about ${gib(needed)} of memory for ${elements.toLocaleString("en-US")} parameters${copies > 1 ? ` (${copies} copies: parameters${slots ? ", optimizer state" : ""}${training ? ", gradients" : ""})` : ""}; this machine has ${gib(available)}`);
+  }
 }
 
 /** A session on the chosen backend; the GPU one says which adapter it got. */
@@ -246,6 +278,7 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
     io.stderr(`dlg: warning: --test-data is the --data file, so the held-out figures are measured on the training rows\n`);
   }
   const optimizer = flags.lr !== undefined ? { ...graph.optimizer, args: { ...graph.optimizer.args, lr: flags.lr } } : graph.optimizer;
+  checkHostMemory(graph, modelName, true);
   const data = await loadBoundData(graph, flags);
   const session = await openSession(graph, flags, { seed: flags.seed, optimizer }, io, flags.json);
   if (flags.resume) {
@@ -300,6 +333,7 @@ export interface RunFlags extends DataFlags, BackendFlags {
 }
 
 export async function runCommand(graph: Graph, modelName: string, flags: RunFlags, io: CliIO): Promise<number> {
+  checkHostMemory(graph, modelName, false);
   const session = await openSession(graph, flags, { seed: 0 }, io, flags.json);
   await loadWeights(session, flags.weights, false);
   const data = await loadBoundData(graph, flags);
@@ -318,6 +352,7 @@ export async function runCommand(graph: Graph, modelName: string, flags: RunFlag
 
 export async function initCommand(graph: Graph, modelName: string, seed: number, out: string, source: string, io: CliIO): Promise<number> {
   checkOutputFile("-o", out, [{ path: source, role: "the model source" }]);
+  checkHostMemory(graph, modelName, false);
   const params = initialParams(graph, seed);
   await writeCheckpoint(out, params, { format: "dlg", model: modelName, seed: String(seed) });
   io.stderr(`wrote ${params.size} initial parameters (seed ${seed}) to ${out}\n`);
@@ -334,6 +369,7 @@ export interface GradFlags extends DataFlags, BackendFlags {
 export async function gradCommand(graph: Graph, modelName: string, flags: GradFlags, io: CliIO): Promise<number> {
   if (graph.loss === undefined) throw new UsageError(`model ${modelName} has no loss (\`train LOSS with ...\`), so it has no gradient`);
   checkOutputFile("-o", flags.out, inputFiles(flags, { path: flags.weights, role: "the --weights checkpoint" }));
+  checkHostMemory(graph, modelName, true);
   const session = await openSession(graph, flags, { seed: 0 }, io, false);
   await loadWeights(session, flags.weights, false);
   const data = await loadBoundData(graph, flags);

@@ -1,10 +1,13 @@
 // Programs that are long or large rather than wrong: a long flat chain is checked and compiled like a short one
 // (only real nesting is refused, where it is), and a model that would expand past what can be checked or run is
 // refused at the statement that does it, before it is expanded.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileModel } from "../../compiler/index.js";
 import { MAX_GROUP_NODES } from "../../compiler/4-optimize/fuse.js";
-import { compileText } from "../helpers.js";
+import { compileText, runCli } from "../helpers.js";
 
 const chain = (n: number, line: (i: number) => string) => Array.from({ length: n }, (_, i) => line(i)).join("\n");
 
@@ -62,5 +65,19 @@ describe("sizes past the limits are located diagnostics, found before expanding"
     const r = compileText("model M() {\n  input x: f32[N, 40000]\n  h = dense(x, 40000)\n  y = dense(h, 40000)\n  output y\n}\n");
     expect(r.diagnostics.map((d) => d.code)).toEqual(["E127"]);
     expect(r.diagnostics[0]!.message).toContain("parameter `y.weight` brings the model to 3,200,040,000 parameters");
+  });
+});
+
+describe("a model too large for host memory is refused from its checked shapes, before allocating", () => {
+  const dir = mkdtempSync(join(tmpdir(), "dlg-hostile-sizes-"));
+  const model = join(dir, "huge.dlg");
+  writeFileSync(model, "model Huge() {\n  input x: f32[N, 40000]\n  input label: i32[N]\n  h = dense(x, 40000)\n  output h\n  train cross_entropy(h, label) with adam(lr: 0.001)\n}\n");
+  it.each([
+    ["init", ["init", model, "-o", join(dir, "w.safetensors")]],
+    ["train", ["train", model, "--data", "mnist", "--backend", "cpu"]],
+  ])("%s", async (_what, argv) => {
+    const r = await runCli(argv);
+    expect(r.stderr).toBe("dlg: model Huge: parameter `h.weight` needs 6.0 GiB, more than one tensor can hold here (4.0 GiB)\n");
+    expect(r.code).toBe(1);
   });
 });
