@@ -69,8 +69,25 @@ function fileSystemFailure(e: unknown): string | undefined {
   return `${path}${String(e.syscall)} failed: ${ioReason(e)}`;
 }
 
+/** `dlg COMMAND --help`: the usage lines of that command, from the one usage text. */
+function commandUsage(command: string): string | undefined {
+  const lines = USAGE.split("\n");
+  const start = lines.findIndex((l) => l.startsWith(`  ${command} `));
+  if (start < 0) return undefined;
+  let end = start + 1;
+  while (end < lines.length && lines[end]!.startsWith("   ")) end++;
+  return `usage: dlg${lines.slice(start, end).join("\n").slice(1)}`;
+}
+
 async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && (rest.includes("--help") || rest.includes("-h"))) {
+    const usage = commandUsage(command);
+    if (usage !== undefined) {
+      io.stdout(usage + "\n");
+      return 0;
+    }
+  }
   switch (command) {
     case "check":
       return checkCommand(rest, io);
