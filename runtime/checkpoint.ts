@@ -114,6 +114,17 @@ function writeLittleEndian(t: HostTensor, out: Uint8Array, at: number): void {
   }
 }
 
+/**
+ * What a file that is not safetensors looks like it is, from its first bytes: "a dlg model source", "a CSV or other
+ * text file", or undefined when nothing is recognized.
+ */
+export function describeContent(bytes: Uint8Array): string | undefined {
+  const head = new TextDecoder("utf-8", { fatal: false }).decode(bytes.subarray(0, 512));
+  if (/^\ufeff?\s*(#[^\n]*\n\s*)*(model|block)\s+\w+/.test(head)) return "a dlg model source (.dlg)";
+  if (head.length > 0 && !/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(head)) return "a text file (CSV, JSON or source)";
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Decoding
 
@@ -138,6 +149,8 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(0, true) + view.getUint32(4, true) * 4294967296; // exact up to 2^53
   if (headerLength > bytes.length - 8) {
+    const kind = describeContent(bytes);
+    if (kind !== undefined) throw new CheckpointError(`this is ${kind}, not a safetensors checkpoint`);
     throw new CheckpointError(`header length ${headerLength} runs past the end of the file (${bytes.length} bytes; at most ${bytes.length - 8} available)`);
   }
   let text: string;

@@ -2,7 +2,7 @@
 // checked where they are written, control characters and huge values never echoed raw, a closed pipe that is not an
 // error, and forms users write that are accepted.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -126,5 +126,23 @@ describe("help says what exists", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("usage: dlg graph FILE [--model NAME] [--set k=v]... [--format dot|mermaid]\n                      the forward graph of primitive ops\n");
     expect((await runCli(["graph", iris, "--backward"])).stderr).toBe("dlg: graph: Unknown option '--backward'\n");
+  });
+});
+
+describe("a file of another format says what it is", () => {
+  it("a .dlg given as --weights", async () => {
+    const r = await runCli(["run", iris, "--weights", iris, "--data", "iris", "--backend", "cpu"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`dlg: ${iris}: this is a dlg model source (.dlg), not a safetensors checkpoint\n`);
+  });
+
+  it("a safetensors file named .csv given as data", async () => {
+    const weights = join(dir, "weights.safetensors");
+    expect((await runCli(["init", iris, "-o", weights])).code).toBe(0);
+    const disguised = join(dir, "weights.csv");
+    writeFileSync(disguised, readFileSync(weights));
+    const r = await runCli(["train", iris, "--data", disguised, "--backend", "cpu"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`dlg: data file ${disguised} is a safetensors file, not CSV (give it a .safetensors name)\n`);
   });
 });

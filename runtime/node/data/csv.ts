@@ -12,8 +12,13 @@ export interface CsvOptions {
 
 async function readText(path: string, role: string): Promise<string> {
   try {
-    return await readFile(path, "utf8");
+    const bytes = await readFile(path);
+    // A safetensors file starts with its header length, then `{"`; any file with NUL bytes is not text.
+    if (bytes.length >= 10 && bytes[8] === 0x7b && bytes[9] === 0x22) throw new DataError(`${role} ${path} is a safetensors file, not CSV (give it a .safetensors name)`);
+    if (bytes.subarray(0, 4096).includes(0)) throw new DataError(`${role} ${path} is a binary file, not CSV text`);
+    return bytes.toString("utf8");
   } catch (e) {
+    if (e instanceof DataError) throw e;
     const code = typeof e === "object" && e !== null && "code" in e ? String((e as { code: unknown }).code) : "";
     const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : e instanceof Error ? e.message : String(e);
     throw new DataError(`cannot read ${role} ${path}: ${reason}`, { cause: e });
