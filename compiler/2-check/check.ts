@@ -9,8 +9,9 @@
 //   blocks.ts          user block calls
 //   type-exprs.ts      declared types, dims, unification
 //   classifier.ts      what training scores accuracy on
-import type { Program } from "../1-parse/ast.js";
+import type { ModelDecl, Program } from "../1-parse/ast.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import type { Span } from "../diagnostics/span.js";
 import type { Graph } from "../ir/graph.js";
 import "../ops/index.js";
 import { classifierOf, labelInputsOf } from "./classifier.js";
@@ -57,8 +58,38 @@ export function checkProgram(program: Program, bag: DiagnosticBag, options: Chec
   if (classifier) graph.classifier = classifier;
   const labelInputs = labelInputsOf(ctx, graph);
   if (labelInputs.length > 0) graph.labelInputs = labelInputs;
+  if (graph.loss !== undefined && ctx.bag.errorCount === 0) warnUntrainedParams(ctx, model);
   const declaresResult = model.body.some((s) => s.kind === "output" || s.kind === "train");
   if (!declaresResult) ctx.report("noOutput", model.name.span, { model: model.name.name });
   const bindings = [...ctx.bindings.values()].sort((a, b) => a.span.start - b.span.start);
   return { model: model.name.name, graph, bindings, hyperparameters };
+}
+
+/** Parameters the loss does not reach are never trained (a layer left out of the loss path, a wrong binding used). */
+function warnUntrainedParams(ctx: CheckContext, model: ModelDecl): void {
+  const graph = ctx.builder.graph;
+  const reached = new Set<number>();
+  const stack = [graph.loss!];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (reached.has(id)) continue;
+    reached.add(id);
+    stack.push(...graph.nodes[id]!.inputs);
+  }
+  const train = model.body.find((s) => s.kind === "train");
+  if (graph.params.length > 0 && graph.params.every((p) => !reached.has(p.node))) {
+    if (train) ctx.report("lossWithoutParams", train.span, {});
+    return;
+  }
+  // One warning per layer: a dense layer's weight and bias share the span of its call.
+  const bySpan = new Map<string, { span: Span; names: string[] }>();
+  for (const p of graph.params) {
+    if (reached.has(p.node)) continue;
+    const span = graph.nodes[p.node]!.span ?? model.name.span;
+    const key = `${span.start}:${span.end}`;
+    const entry = bySpan.get(key) ?? { span, names: [] };
+    entry.names.push(p.name);
+    bySpan.set(key, entry);
+  }
+  for (const { span, names } of bySpan.values()) ctx.report("paramNotTrained", span, { names });
 }

@@ -54,6 +54,9 @@ export const messages = {
   noOutput: warning("W101", (p: { model: string }) => `model \`${p.model}\` declares no output`),
   unusedValue: warning("W102", (p: { name: string }) => `\`${p.name}\` is computed but never used`),
   repeatCount: error("E123", (p: { count: string }) => `repeat count must be a non-negative integer known at compile time, found ${p.count}`),
+  paramNotTrained: warning("W104", (p: { names: string[] }) =>
+    `${p.names.length === 1 ? "parameter" : "parameters"} ${p.names.map((n) => `\`${n}\``).join(", ")} ${p.names.length === 1 ? "does" : "do"} not affect the loss, so training never changes ${p.names.length === 1 ? "it" : "them"}`),
+  lossWithoutParams: warning("W105", () => "the loss depends on no parameter, so training changes nothing"),
   uncalledBlock: warning("W103", (p: { name: string }) => `block \`${p.name}\` is never called, so it was not checked`),
   unrollTooLarge: error("E125", (p: { count: string; limit: string }) => `this unrolls to at least ${p.count} statements, more than the limit of ${p.limit}`),
   graphTooLarge: error("E126", (p: { count: string; limit: string }) => `the model expands to ${p.count} operations here, more than the limit of ${p.limit}`),

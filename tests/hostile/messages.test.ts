@@ -146,3 +146,16 @@ describe("a file of another format says what it is", () => {
     expect(r.stderr).toBe(`dlg: data file ${disguised} is a safetensors file, not CSV (give it a .safetensors name)\n`);
   });
 });
+
+describe("training that would change nothing is a warning", () => {
+  it("parameters the loss never reaches are named, one warning per layer", () => {
+    const r = compileText("model M() {\n  input x: f32[N, 4]\n  input y: f32[N, 2]\n  h = dense(x, 2)\n  unused = dense(x, 3)\n  output unused\n  train mse(h, y) with sgd(lr: 0.1)\n}\n");
+    expect(r.ok).toBe(true);
+    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([["W104", "parameters `unused.weight`, `unused.bias` do not affect the loss, so training never changes them"]]);
+  });
+
+  it("a loss that depends on no parameter", () => {
+    const r = compileText("model M() {\n  input x: f32[N, 2]\n  input y: f32[N, 2]\n  h = dense(x, 2)\n  output h\n  train mse(x * 2, y) with sgd(lr: 0.1)\n}\n");
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["W105"]);
+  });
+});

@@ -21,8 +21,14 @@ function checkedAt(result: CompileResult, r: Rendered, s: GStmt): string | undef
   return b?.type ? formatType(b.type) : b?.description;
 }
 
+/**
+ * Diagnostics other than the training warnings: the generator does not route every parameter into its loss, so
+ * W104/W105 (parameters the loss never reaches) are expected of some valid programs.
+ */
+const notTrainingWarnings = (r: CompileResult) => r.diagnostics.filter((d) => d.code !== "W104" && d.code !== "W105");
+
 function expectShapes(result: CompileResult, r: Rendered, expected: Map<GStmt, TType>): void {
-  expect(result.diagnostics).toEqual([]);
+  expect(notTrainingWarnings(result)).toEqual([]);
   expect(result.ok).toBe(true);
   for (const [s, t] of expected) {
     const range = r.range.get(s)!;
@@ -85,7 +91,7 @@ describe("shape inference on generated programs", () => {
         const concrete = render(program, { batch: n });
         const a = compile(symbolic.text, "gen.dlg");
         const b = compile(concrete.text, "gen.dlg");
-        expect(b.diagnostics).toEqual([]);
+        expect(notTrainingWarnings(b)).toEqual([]);
         const env = new Map([["N", Dim.const(n)]]);
         const substituted = a.check!.bindings.map((x) => ({ name: x.name, type: x.type ? formatType({ dtype: x.type.dtype, shape: x.type.shape.map((d) => d.substitute(env)) }) : x.description }));
         const direct = b.check!.bindings.map((x) => ({ name: x.name, type: x.type ? formatType(x.type) : x.description }));
