@@ -5,23 +5,30 @@ import { LineIndex } from "../diagnostics/span.js";
 import type { Arg, Comment, Decl, Expr, ParamDecl, Program, Stmt, TypeExpr } from "./ast.js";
 
 const INDENT = "  ";
-/** Separates a line's code from its end-of-line comment until alignment; a control character never in source text. */
-const TRAILING = "\u0000";
+/**
+ * Separates a line's code from its end-of-line comment until alignment: a run of NULs that occurs nowhere in the
+ * source, so no comment text (which may hold NUL bytes) can be taken for it.
+ */
+function trailingMarker(sourceText: string): string {
+  let marker = "\u0000";
+  while (sourceText.includes(marker)) marker += "\u0000";
+  return marker;
+}
 
 /** Pads the code of each run of consecutive lines with end-of-line comments so the comments line up. */
-function alignTrailingComments(lines: readonly string[]): string[] {
+function alignTrailingComments(lines: readonly string[], marker: string): string[] {
   const out = [...lines];
   for (let i = 0; i < out.length; ) {
-    if (!out[i]!.includes(TRAILING)) {
+    if (!out[i]!.includes(marker)) {
       i++;
       continue;
     }
     let j = i;
-    while (j < out.length && out[j]!.includes(TRAILING)) j++;
-    const width = Math.max(...out.slice(i, j).map((l) => l.indexOf(TRAILING)));
+    while (j < out.length && out[j]!.includes(marker)) j++;
+    const width = Math.max(...out.slice(i, j).map((l) => l.indexOf(marker)));
     for (let k = i; k < j; k++) {
-      const [code, comment] = out[k]!.split(TRAILING) as [string, string];
-      out[k] = `${code.padEnd(width)}  ${comment}`;
+      const at = out[k]!.indexOf(marker);
+      out[k] = `${out[k]!.slice(0, at).padEnd(width)}  ${out[k]!.slice(at + marker.length)}`;
     }
     i = j;
   }
@@ -29,14 +36,14 @@ function alignTrailingComments(lines: readonly string[]): string[] {
 }
 
 export function formatProgram(program: Program, sourceText: string): string {
-  return new Printer(program.comments, new LineIndex(sourceText)).program(program);
+  return new Printer(program.comments, new LineIndex(sourceText), trailingMarker(sourceText)).program(program);
 }
 
 class Printer {
   private readonly out: string[] = [];
   private next = 0;
 
-  constructor(private readonly comments: readonly Comment[], private readonly lines: LineIndex) {}
+  constructor(private readonly comments: readonly Comment[], private readonly lines: LineIndex, private readonly marker: string) {}
 
   program(p: Program): string {
     p.decls.forEach((d, i) => {
@@ -46,7 +53,7 @@ class Printer {
     });
     if (this.next < this.comments.length && p.decls.length > 0) this.out.push("");
     this.leadingComments(Infinity, "");
-    return alignTrailingComments(this.out).join("\n").replace(/\n{3,}/g, "\n\n") + "\n";
+    return alignTrailingComments(this.out, this.marker).join("\n").replace(/\n{3,}/g, "\n\n") + "\n";
   }
 
   private line(offset: number): number {
@@ -72,13 +79,14 @@ class Printer {
 
   /**
    * A comment that starts on the line where `end` is, right after it, rides along on that line. It is marked with
-   * TRAILING so the final pass can align the comments of consecutive lines, as gofmt does.
+   * the marker so the final pass can align the comments of consecutive lines, as gofmt does.
    */
   private trailingComment(end: number): string {
     const c = this.comments[this.next];
-    if (c && c.span.start >= end && this.line(c.span.start) === this.line(end)) {
+    // Only when nothing but spaces (or the `;` ending this statement) lies between: in `a; b # c` the comment is b's.
+    if (c && c.span.start >= end && this.line(c.span.start) === this.line(end) && /^[\s;]*$/.test(this.lines.text.slice(end, c.span.start))) {
       this.next++;
-      return `${TRAILING}${c.text.trimEnd()}`;
+      return `${this.marker}${c.text.trimEnd()}`;
     }
     return "";
   }

@@ -159,3 +159,17 @@ describe("training that would change nothing is a warning", () => {
     expect(r.diagnostics.map((d) => d.code)).toEqual(["W105"]);
   });
 });
+
+describe("fmt keeps every comment whole and with its statement", () => {
+  it("comment text after a NUL byte is kept", async () => {
+    const file = join(dir, "nul.dlg");
+    writeFileSync(file, "model M() {\n  input x: f32[N, 4]  # a\0b\0c\n  output x\n}\n");
+    expect((await runCli(["fmt", file])).stdout).toBe("model M() {\n  input x: f32[N, 4]  # a\0b\0c\n  output x\n}\n");
+  });
+
+  it("in `a; b # c` the comment stays with b", async () => {
+    const file = join(dir, "semicolons.dlg");
+    writeFileSync(file, "model M() {\n  input x: f32[N, 4]\n  y = x; z = y # on z\n  output z\n}\n");
+    expect((await runCli(["fmt", file])).stdout).toBe("model M() {\n  input x: f32[N, 4]\n  y = x\n  z = y  # on z\n  output z\n}\n");
+  });
+});
