@@ -4,7 +4,7 @@
 // alternate between training steps (a step reads one slot and writes the other), so a failed step changes nothing.
 import { GpuDeviceError, guarded, type GpuContext } from "./device.js";
 import { ExecutionError } from "./errors.js";
-import { fromBase64, type ManifestKernel, type ManifestValue, type ProgramManifest } from "./manifest.js";
+import { fromBase64, ManifestError, type ManifestKernel, type ManifestValue, type ProgramManifest } from "./manifest.js";
 
 /** GPUBufferUsage, GPUShaderStage and GPUMapMode values (the constants are not globals in Node). */
 export const Usage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80 } as const;
@@ -55,6 +55,9 @@ export function pipelineFor(ctx: GpuContext, kernel: ManifestKernel): Promise<Pi
       ctx.ensureAlive();
       const info = await module.getCompilationInfo().catch(() => undefined);
       const notes = info?.messages.map((m) => `${m.type} at ${m.lineNum}:${m.linePos}: ${m.message}`).join("\n") ?? "";
+      const first = info?.messages.find((m) => m.type === "error");
+      // WGSL read from a compiled directory is that file's fault, not the compiler's: one line naming the file.
+      if (kernel.file !== undefined) throw new ManifestError(`${kernel.file}: the WGSL of kernel ${kernel.label} does not compile on ${ctx.adapter}${first ? ` (line ${first.lineNum}:${first.linePos}: ${first.message.split("\n")[0]})` : ""}`);
       throw new Error(`internal: the WGSL for ${kernel.label} does not compile on ${ctx.adapter}: ${e instanceof Error ? e.message : String(e)}\n${notes}\n${numbered(wgsl)}`);
     }
   })();

@@ -137,7 +137,18 @@ export function checkProgramManifest(p: unknown, where: string): ProgramManifest
     if (!BUFFER_KINDS.includes(b["kind"] as BufferKind)) fail(at, `has kind ${JSON.stringify(b["kind"])}`);
     if (!natural(b["bytes"]) || b["bytes"] % 4 !== 0) fail(at, `has ${JSON.stringify(b["bytes"])} bytes, expected a multiple of 4`);
     if (["input", "param", "state", "update"].includes(b["kind"] as string) && typeof b["name"] !== "string") fail(at, `(${String(b["kind"])}) has no name`);
-    if (b["kind"] === "constant" && typeof b["data"] !== "string") fail(at, "(constant) has no data");
+    if (b["kind"] === "constant") {
+      if (typeof b["data"] !== "string") fail(at, "(constant) has no data");
+      const data = b["data"];
+      if (data.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) fail(at, "(constant) data is not base64");
+      const decoded = (data.length / 4) * 3 - (data.endsWith("==") ? 2 : data.endsWith("=") ? 1 : 0);
+      if (decoded !== b["bytes"]) fail(at, `(constant) data holds ${decoded} bytes, expected ${String(b["bytes"])}`);
+    }
+    if (b["shape"] !== undefined) {
+      if (!Array.isArray(b["shape"]) || !b["shape"].every(natural)) fail(at, "has a malformed shape");
+      const elements = (b["shape"] as number[]).reduce((n, d) => n * d, 1);
+      if (4 * elements > (b["bytes"] as number)) fail(at, `is ${String(b["bytes"])} bytes, too small for shape [${(b["shape"] as number[]).join(", ")}] (${4 * elements} bytes)`);
+    }
     if (b["kind"] === "random" && (typeof b["rate"] !== "number" || !natural(b["count"]))) fail(at, "(random) needs a rate and a count");
   });
   const bufferIds = buffers.length;
@@ -145,19 +156,25 @@ export function checkProgramManifest(p: unknown, where: string): ProgramManifest
     const at = `${where}.kernels[${i}]`;
     if (!isObject(k)) fail(at, "is not an object");
     if (typeof k["wgsl"] !== "string") fail(at, typeof k["file"] === "string" ? `names ${k["file"]}, which was not loaded` : "has no WGSL");
+    if (k["wgsl"].trim() === "") fail(at, `has empty WGSL${typeof k["file"] === "string" ? ` (${k["file"]})` : ""}`);
     if (typeof k["entryPoint"] !== "string") fail(at, "has no entry point");
     const d = k["dispatch"];
     if (!Array.isArray(d) || d.length !== 3 || !d.every(natural)) fail(at, "has no dispatch size [x, y, z]");
+    if (d.some((n) => n === 0)) fail(at, `dispatches [${d.join(", ")}] workgroups, which runs nothing`);
     if (!Array.isArray(k["bindings"])) fail(at, "has no bindings");
     for (const b of k["bindings"] as unknown[]) {
       if (!isObject(b) || !natural(b["binding"]) || !natural(b["buffer"]) || (b["access"] !== "read" && b["access"] !== "read_write")) fail(at, `has a malformed binding ${JSON.stringify(b)}`);
       if ((b["buffer"] as number) >= bufferIds) fail(at, `binds buffer ${String(b["buffer"])}, which does not exist`);
     }
   });
+  if ((p["kernels"] as unknown[]).length === 0) fail(where, "has no kernels, so it computes nothing");
   (p["values"] as unknown[]).forEach((v, i) => {
     const at = `${where}.values[${i}]`;
-    if (!isObject(v) || typeof v["name"] !== "string" || !natural(v["node"]) || !natural(v["buffer"]) || (v["buffer"] as number) >= bufferIds || !Array.isArray(v["shape"]))
+    if (!isObject(v) || typeof v["name"] !== "string" || !natural(v["node"]) || !natural(v["buffer"]) || (v["buffer"] as number) >= bufferIds || !Array.isArray(v["shape"]) || !v["shape"].every(natural))
       fail(at, "is malformed");
+    const elements = (v["shape"] as number[]).reduce((n, d) => n * d, 1);
+    const bytes = (buffers[v["buffer"] as number] as { bytes: number }).bytes;
+    if (4 * elements > bytes) fail(at, `(${String(v["name"])}) needs ${4 * elements} bytes but its buffer ${String(v["buffer"])} has ${bytes}`);
   });
   return p as unknown as ProgramManifest;
 }
@@ -178,10 +195,25 @@ export function checkModelManifest(m: unknown, source: string): ModelManifest {
   checkTensors(m["inputs"], `${source}: inputs`);
   checkTensors(m["outputs"], `${source}: outputs`);
   checkTensors(m["params"], `${source}: params`);
+  const params = new Map<string, number[]>();
+  for (const [i, t] of (m["params"] as { name: string; shape: number[] }[]).entries()) {
+    if (params.has(t.name)) fail(`${source}: params[${i}]`, `repeats parameter \`${t.name}\``);
+    params.set(t.name, t.shape);
+  }
   const programs = m["programs"];
   if (!isObject(programs)) fail(source, "has no programs");
-  checkProgramManifest(programs["forward"], `${source}: programs.forward`);
-  if (programs["train"] !== undefined) checkProgramManifest(programs["train"], `${source}: programs.train`);
+  const checked = [checkProgramManifest(programs["forward"], `${source}: programs.forward`)];
+  if (programs["train"] !== undefined) checked.push(checkProgramManifest(programs["train"], `${source}: programs.train`));
+  // A program's parameter buffers must be the model's parameters, at their shapes.
+  for (const program of checked) {
+    for (const b of program.buffers) {
+      if (b.kind !== "param") continue;
+      const shape = params.get(b.name!);
+      const where = `${source}: programs.${program.kind}.buffers[${b.id}]`;
+      if (shape === undefined) fail(where, `reads parameter \`${b.name}\`, which the model does not list`);
+      if (4 * shape.reduce((n, d) => n * d, 1) !== b.bytes) fail(where, `is ${b.bytes} bytes for parameter \`${b.name}\` [${shape.join(", ")}]`);
+    }
+  }
   return m as unknown as ModelManifest;
 }
 
