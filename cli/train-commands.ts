@@ -11,12 +11,12 @@ import { CpuSession, initialParams } from "../sessions/cpu-session.js";
 import { GpuDeviceError, GpuUnavailableError, type GpuContext } from "../runtime/device.js";
 import { GpuSession } from "../sessions/gpu-session.js";
 import { nodeDevice, parseAdapterChoice } from "../runtime/node/webgpu-node.js";
-import { bindInputs, DataError, loadDataset, type ModelInput } from "../runtime/node/data/index.js";
+import { bindInputs, BUILT_IN_DATASETS, DataError, loadDataset, type ModelInput } from "../runtime/node/data/index.js";
 import { checkLabels } from "../runtime/data/bind.js";
 import { nameRecord } from "../runtime/records.js";
 import { readCheckpoint, writeCheckpoint } from "../runtime/node/checkpoint-file.js";
 import { OutputDirError } from "../runtime/node/compiled-dir.js";
-import { describeNonFinite, hostTensor, sliceRows, type HostTensor } from "../runtime/tensor.js";
+import { firstNonFinite, hostTensor, sliceRows, type HostTensor } from "../runtime/tensor.js";
 import { checkOutputFile, sameFile, type InputFile } from "./output-paths.js";
 import { evaluate, train, TrainingError, type EpochReport, type Split } from "../runtime/train.js";
 import { ResourceError, UsageError, type CliIO } from "./io.js";
@@ -250,20 +250,16 @@ export interface TrainFlags extends DataFlags, BackendFlags {
 /** The files a command reads that are files (not the built-in datasets), for refusing to write over them. */
 export function inputFiles(flags: DataFlags & { source: string }, weights?: { path: string; role: string }): InputFile[] {
   const files: InputFile[] = [{ path: flags.source, role: "the model source" }];
-  if (!BUILT_IN_DATA.has(flags.data)) files.push({ path: flags.data, role: "the --data file" });
+  if (!BUILT_IN_DATASETS.has(flags.data)) files.push({ path: flags.data, role: "the --data file" });
   if (flags.testFile !== undefined) files.push({ path: flags.testFile, role: "the --test-data file" });
   if (weights) files.push(weights);
   return files;
 }
 
-const BUILT_IN_DATA = new Set(["mnist", "iris"]);
-
 /** Refuses a checkpoint holding NaN or infinity before it replaces anything on disk. */
 function checkSavable(tensors: ReadonlyMap<string, HostTensor>, path: string): void {
-  for (const [name, t] of tensors) {
-    const bad = describeNonFinite(name, t);
-    if (bad !== undefined) throw new TrainingError(`not saving ${path}: ${bad}; the file was left as it was`);
-  }
+  const bad = firstNonFinite(tensors);
+  if (bad !== undefined) throw new TrainingError(`not saving ${path}: ${bad}; the file was left as it was`);
 }
 
 export async function trainCommand(graph: Graph, modelName: string, flags: TrainFlags, io: CliIO): Promise<number> {
@@ -274,7 +270,7 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
     const resumeInto = flags.resume !== undefined && sameFile(flags.resume, flags.save);
     checkOutputFile("--save", flags.save, inputFiles(flags, flags.resume !== undefined && !resumeInto ? { path: flags.resume, role: "the --resume checkpoint" } : undefined));
   }
-  if (flags.testFile !== undefined && !BUILT_IN_DATA.has(flags.data) && sameFile(flags.testFile, flags.data)) {
+  if (flags.testFile !== undefined && !BUILT_IN_DATASETS.has(flags.data) && sameFile(flags.testFile, flags.data)) {
     io.stderr(`dlg: warning: --test-data is the --data file, so the held-out figures are measured on the training rows\n`);
   }
   const optimizer = flags.lr !== undefined ? { ...graph.optimizer, args: { ...graph.optimizer.args, lr: flags.lr } } : graph.optimizer;

@@ -38,6 +38,15 @@ export function describeNonFinite(name: string, t: HostTensor): string | undefin
   return `\`${name}\` holds ${what} (${bad.count === 1 ? "" : "the first, "}at index ${bad.index}, is ${bad.value})`;
 }
 
+/** The first of `tensors` holding NaN or infinity, described as `describeNonFinite` does; undefined when all are finite. */
+export function firstNonFinite(tensors: Iterable<readonly [string, HostTensor]>): string | undefined {
+  for (const [name, t] of tensors) {
+    const bad = describeNonFinite(name, t);
+    if (bad !== undefined) return bad;
+  }
+  return undefined;
+}
+
 /** `elementCount` of a tensor. */
 export function sizeOf(t: HostTensor): number {
   return t.data.length;

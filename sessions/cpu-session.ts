@@ -7,7 +7,7 @@ import { interpret, type HostValue } from "../compiler/ir/interpret.js";
 import type { ExpectedTensor } from "../runtime/checkpoint.js";
 import { initializeParams, type ParamSpec } from "../runtime/initialize.js";
 import { streams, type Random } from "../runtime/random.js";
-import { describeNonFinite, hostTensor, type HostTensor } from "../runtime/tensor.js";
+import { firstNonFinite, hostTensor, type HostTensor } from "../runtime/tensor.js";
 import type { ClassifierTarget, Evaluation } from "../runtime/train.js";
 
 function toHost(v: HostValue, dtype: "f32" | "i32"): HostTensor {
@@ -90,13 +90,7 @@ export class CpuSession {
 
   /** The first parameter or optimizer state tensor holding NaN or infinity, described; undefined when all are finite. */
   nonFinite(): string | undefined {
-    for (const tensors of [this.params, this.state]) {
-      for (const [name, t] of tensors) {
-        const bad = describeNonFinite(name, t);
-        if (bad !== undefined) return bad;
-      }
-    }
-    return undefined;
+    return firstNonFinite(this.params) ?? firstNonFinite(this.state);
   }
 
   /** One optimizer step on a batch; returns the batch loss (before the update, as PyTorch reports it). */

@@ -13,7 +13,7 @@ import { ExecutionError } from "../runtime/errors.js";
 import type { ReadValue } from "../runtime/gpu-program.js";
 import { GpuModel, type Batch, type DeviceTensors } from "../runtime/gpu-model.js";
 import type { ProgramKind, ProgramManifest } from "../runtime/manifest.js";
-import { describeNonFinite, hostTensor, type HostTensor } from "../runtime/tensor.js";
+import { firstNonFinite, hostTensor, type HostTensor } from "../runtime/tensor.js";
 import type { ClassifierTarget, Evaluation } from "../runtime/train.js";
 
 export interface GpuSessionOptions extends SessionOptions {
@@ -99,13 +99,7 @@ export class GpuSession {
 
   /** The first parameter or optimizer state tensor holding NaN or infinity, described (one read-back of all of them). */
   async nonFinite(): Promise<string | undefined> {
-    for (const tensors of [this.params, this.state]) {
-      for (const [name, t] of await tensors.toMap()) {
-        const bad = describeNonFinite(name, t);
-        if (bad !== undefined) return bad;
-      }
-    }
-    return undefined;
+    return firstNonFinite(await this.params.toMap()) ?? firstNonFinite(await this.state.toMap());
   }
 
   /** One optimizer step on a batch; resolves to the batch loss once it is read back (see GpuModel.trainStep). */

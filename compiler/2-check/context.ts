@@ -5,6 +5,7 @@ import type { DiagnosticBag, DiagnosticExtras } from "../diagnostics/diagnostic.
 import type { MessageKey, MessageParams } from "../diagnostics/messages.js";
 import type { Span } from "../diagnostics/span.js";
 import type { ShapeError } from "../ir/define-op.js";
+import type { Dim } from "../ir/dims.js";
 import type { NodeId } from "../ir/graph.js";
 import type { TensorType } from "../ir/types.js";
 import { IRBuilder } from "../ir/builder.js";
@@ -84,8 +85,9 @@ export class CheckContext {
    * Counts a new parameter's elements towards the model's total; past MAX_PARAMETER_ELEMENTS it is reported at
    * `span` and checking stops (host memory, typed arrays and WGSL indices all end near there).
    */
-  countParameter(name: string, elements: number, span: Span): void {
-    this.paramElements += elements;
+  countParameter(name: string, shape: readonly Dim[], span: Span): void {
+    // A float product: the dims are constants (the builder refuses symbolic ones), and their product may pass 2^53.
+    this.paramElements += shape.reduce((n, d) => n * (d.constValue() ?? 0), 1);
     if (this.paramElements > MAX_PARAMETER_ELEMENTS && !this.stopped) {
       this.report("paramsTooLarge", span, { name, count: this.paramElements.toLocaleString("en-US"), limit: MAX_PARAMETER_ELEMENTS.toLocaleString("en-US") });
       this.stopped = true;

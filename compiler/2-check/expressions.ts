@@ -204,7 +204,7 @@ export function lowering(ctx: CheckContext, callee: string, span: Span, frame: F
       layerName ??= frame.naming.claim(frame.bindingName || callee);
       const name = frame.naming.qualify(layerName, suffix);
       const value = builder.param(name, { dtype, shape }, init, span);
-      ctx.countParameter(name, elementsOf(shape), span);
+      ctx.countParameter(name, shape, span);
       return value;
     },
     fail: (error, at) => {
@@ -221,9 +221,4 @@ export function lowering(ctx: CheckContext, callee: string, span: Span, frame: F
     ctx.reportShapeError(e.error, e.span ?? span);
     return POISON;
   }
-}
-
-/** Elements of a parameter's shape (its dims are constants: the builder refuses symbolic ones). */
-function elementsOf(shape: readonly Dim[]): number {
-  return shape.reduce((n, d) => n * (d.constValue() ?? 0), 1);
 }

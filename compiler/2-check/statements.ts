@@ -1,5 +1,4 @@
 // Statements: inputs, params, bindings, outputs, returns, repeats and the training statement.
-import type { Dim } from "../ir/dims.js";
 import type { Expr, Ident, Stmt } from "../1-parse/ast.js";
 import type { Span } from "../diagnostics/span.js";
 import { closest } from "../diagnostics/suggest.js";
@@ -158,7 +157,7 @@ export function execParam(ctx: CheckContext, stmt: Extract<Stmt, { kind: "param"
   const name = frame.naming.qualify(claimed);
   try {
     const value = ctx.builder.param(name, type, init, stmt.span);
-    ctx.countParameter(name, elementsOf(type.shape), stmt.span);
+    ctx.countParameter(name, type.shape, stmt.span);
     frame.scope.set(stmt.name.name, value);
     if (frame.recordBindings) record(ctx, stmt.name, value, frame.inRepeat);
   } catch (e) {
@@ -232,9 +231,4 @@ export function execTrain(ctx: CheckContext, stmt: Extract<Stmt, { kind: "train"
 
 function defaultInitializer(type: TensorType | undefined): InitSpec {
   return { name: type && type.shape.length >= 2 ? "glorot_uniform" : "zeros", args: [] };
-}
-
-/** Elements of a parameter's shape (its dims are constants: the builder refuses symbolic ones). */
-function elementsOf(shape: readonly Dim[]): number {
-  return shape.reduce((n, d) => n * (d.constValue() ?? 0), 1);
 }

@@ -1,7 +1,7 @@
 // Binding a model's inputs to a dataset's fields: by name, checking dtype and every fixed dim, with one fallback for
 // tabular data (a matrix input made of the leftover numeric columns). Browser-safe.
 import { nameRecord, recordOf } from "../records.js";
-import { formatHostType, type HostDType, type HostTensor } from "../tensor.js";
+import { formatHostType, nonFiniteValues, rowSize, type HostDType, type HostTensor } from "../tensor.js";
 import { DataError, describeFields, field, fieldNames, type Dataset } from "./dataset.js";
 
 export { DataError } from "./dataset.js";
@@ -134,21 +134,16 @@ function bindLeftoverColumns(
  * before it). `whereRow(r)` names row r of the split in messages (file, row).
  */
 export function checkLabels(labels: HostTensor, classes: number, field: string, whereRow: (row: number) => string): void {
-  const perRow = labels.shape.slice(1).reduce((a, b) => a * b, 1);
   for (let i = 0; i < labels.data.length; i++) {
     const label = labels.data[i]!;
     if (!(Number.isInteger(label) && label >= 0 && label < classes)) {
-      throw new DataError(`${whereRow(Math.floor(i / Math.max(perRow, 1)))}, field \`${field}\`: label ${label} is outside the model's ${classes} classes (0..${classes - 1})`);
+      throw new DataError(`${whereRow(Math.floor(i / rowSize(labels)))}, field \`${field}\`: label ${label} is outside the model's ${classes} classes (0..${classes - 1})`);
     }
   }
 }
 
 /** Refuses NaN and infinite values in a field (they would pass for a diverged run); `whereRow` as for checkLabels. */
 export function checkFinite(t: HostTensor, field: string, whereRow: (row: number) => string): void {
-  if (t.dtype !== "f32") return;
-  const perRow = t.shape.slice(1).reduce((a, b) => a * b, 1);
-  for (let i = 0; i < t.data.length; i++) {
-    const v = t.data[i]!;
-    if (!Number.isFinite(v)) throw new DataError(`${whereRow(Math.floor(i / Math.max(perRow, 1)))}, field \`${field}\`: value ${v} is not finite (dlg trains only on finite data)`);
-  }
+  const bad = nonFiniteValues(t);
+  if (bad) throw new DataError(`${whereRow(Math.floor(bad.index / rowSize(t)))}, field \`${field}\`: value ${bad.value} is not finite (dlg trains only on finite data)`);
 }

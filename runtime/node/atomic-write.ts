@@ -22,6 +22,7 @@ export function ioReason(e: unknown): string {
       EXDEV: "cannot rename across devices",
       EFBIG: "file too large",
       ELOOP: "too many symbolic links",
+      EEXIST: "it already exists",
     };
     return known[code] ?? `${code}${e instanceof Error ? `: ${e.message.split("\n")[0]}` : ""}`;
   }

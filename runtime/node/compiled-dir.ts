@@ -1,6 +1,6 @@
 // A `dlg compile` directory on disk: manifest.json beside its .wgsl files. Node only; a browser fetches the same files.
 import { randomBytes } from "node:crypto";
-import { isAlive } from "./atomic-write.js";
+import { ioReason, isAlive } from "./atomic-write.js";
 import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { resolveModelManifest } from "../compiled-model.js";
@@ -41,15 +41,6 @@ export class OutputDirError extends Error {
   }
 }
 
-function reasonOf(e: unknown): string {
-  const code = typeof e === "object" && e !== null && "code" in e ? String((e as { code: unknown }).code) : "";
-  const known: Record<string, string> = {
-    EACCES: "permission denied", EPERM: "operation not permitted", ENOSPC: "no space left on the device", EROFS: "read-only file system",
-    ENOTDIR: "a part of the path is not a directory", ENOENT: "no such file or directory", EEXIST: "it already exists",
-  };
-  return known[code] ?? (e instanceof Error ? e.message.split("\n")[0]! : String(e));
-}
-
 /**
  * Why `dir` may not be replaced by a compile, or undefined when it may: it is absent, empty, or holds exactly a
  * previous compile (a dlg manifest and the kernel files it names, nothing else). Anything else is the user's.
@@ -60,7 +51,7 @@ export async function foreignContent(dir: string): Promise<string | undefined> {
     info = await lstat(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    return `cannot inspect it: ${reasonOf(e)}`;
+    return `cannot inspect it: ${ioReason(e)}`;
   }
   if (!info.isDirectory()) return info.isSymbolicLink() ? "it is a symbolic link, not a directory" : "it is a file, not a directory";
   const entries = await readdir(dir);
@@ -118,7 +109,7 @@ export async function writeCompiledDir(dir: string, files: ReadonlyMap<string, s
     await writeFile(join(staging, MANIFEST_FILE), manifestText, { flag: "wx" });
   } catch (e) {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
-    throw new OutputDirError(`cannot write ${dir}: ${reasonOf(e)}`, { cause: e });
+    throw new OutputDirError(`cannot write ${dir}: ${ioReason(e)}`, { cause: e });
   }
   let hadOld = false;
   try {
@@ -127,7 +118,7 @@ export async function writeCompiledDir(dir: string, files: ReadonlyMap<string, s
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
       await rm(staging, { recursive: true, force: true }).catch(() => undefined);
-      throw new OutputDirError(`cannot replace ${dir}: ${reasonOf(e)}`, { cause: e });
+      throw new OutputDirError(`cannot replace ${dir}: ${ioReason(e)}`, { cause: e });
     }
   }
   try {
@@ -135,7 +126,7 @@ export async function writeCompiledDir(dir: string, files: ReadonlyMap<string, s
   } catch (e) {
     if (hadOld) await rename(retired, target).catch(() => undefined);
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
-    throw new OutputDirError(`cannot write ${dir}: ${reasonOf(e)}`, { cause: e });
+    throw new OutputDirError(`cannot write ${dir}: ${ioReason(e)}`, { cause: e });
   }
   if (hadOld) await rm(retired, { recursive: true, force: true }).catch(() => undefined);
 }

@@ -17,9 +17,12 @@ export interface LoadOptions {
 
 const SOURCES = "mnist, iris, a .safetensors file or a .csv file";
 
+/** The data sources that are names, not files. */
+export const BUILT_IN_DATASETS: ReadonlySet<string> = new Set(["mnist", "iris"]);
+
 /** Loads `mnist`, `iris`, a `*.safetensors` file or a `*.csv` file (by extension, case-insensitive). */
 export async function loadDataset(source: string, options: LoadOptions = {}): Promise<Dataset> {
-  if (source === "mnist" || source === "iris") {
+  if (BUILT_IN_DATASETS.has(source)) {
     // The built-ins have fixed, published splits; silently ignoring a requested split would be worse than saying so.
     if (options.holdout !== undefined || options.testFile !== undefined) {
       throw new DataError(`the built-in dataset ${source} has a fixed train/test split; holdout and test files apply to data files only`);
