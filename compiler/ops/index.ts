@@ -12,6 +12,7 @@ import { gather, gatherGrad } from "./gather.js";
 import { matmul } from "./matmul.js";
 import { pick, pickGrad } from "./pick.js";
 import { avgPool2d, avgPool2dGrad, maxPool2d, maxPool2dGrad } from "./pool2d.js";
+import { recurrence } from "./recurrence.js";
 import { reduceMax, reduceMean, reduceSum } from "./reduce.js";
 import { reshape } from "./reshape.js";
 import { padAxis, slice } from "./slice.js";
@@ -27,7 +28,7 @@ const table = {
   broadcast_to: broadcastTo, cast, concat, conv2d, conv2d_grad_input: conv2dGradInput, conv2d_grad_kernel: conv2dGradKernel,
   dropout_mask: dropoutMask, gather, gather_grad: gatherGrad, matmul, pick, pick_grad: pickGrad, avg_pool2d: avgPool2d,
   avg_pool2d_grad: avgPool2dGrad, max_pool2d: maxPool2d, max_pool2d_grad: maxPool2dGrad, reduce_max: reduceMax,
-  reduce_mean: reduceMean, reduce_sum: reduceSum, reshape, slice, pad_axis: padAxis, causal_mask: causalMask, constant,
+  recurrence, reduce_mean: reduceMean, reduce_sum: reduceSum, reshape, slice, pad_axis: padAxis, causal_mask: causalMask, constant,
   dim_size: dimSize, input, param, state, transpose,
 } satisfies { [N in OpName]: OpDefOf<N> };
 

@@ -3,11 +3,12 @@ import type { BuiltinDef } from "./define-layer.js";
 import { elementwiseBuiltins } from "./elementwise.js";
 import { layerBuiltins } from "./layers.js";
 import { lossBuiltins } from "./losses.js";
+import { recurrentBuiltins } from "./recurrent.js";
 import { reductionBuiltins } from "./reductions.js";
 import { shapeBuiltins } from "./shape.js";
 
 export const builtins: ReadonlyMap<string, BuiltinDef> = new Map(
-  [...elementwiseBuiltins, ...reductionBuiltins, ...shapeBuiltins, ...layerBuiltins, ...lossBuiltins].map((b) => [b.name, b]),
+  [...elementwiseBuiltins, ...reductionBuiltins, ...shapeBuiltins, ...layerBuiltins, ...recurrentBuiltins, ...lossBuiltins].map((b) => [b.name, b]),
 );
 
 export type { BuiltinDef };
