@@ -3,8 +3,12 @@ import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { formatProgram } from "../compiler/1-parse/format.js";
 import { parse } from "../compiler/1-parse/parse.js";
-import { compile } from "../compiler/index.js";
+import { compile, type CheckOptions } from "../compiler/index.js";
 import { printGraph } from "../compiler/ir/print.js";
+import { bindDims } from "../compiler/ir/interpret.js";
+import type { Graph } from "../compiler/ir/graph.js";
+import type { OpAttrs } from "../compiler/ir/registry.js";
+import type { Split } from "../runtime/train.js";
 import { renderGraph, type GraphFormat } from "../compiler/ir/render.js";
 import type { SourceFile } from "../compiler/diagnostics/span.js";
 import { compileCommand } from "./compile-command.js";
@@ -18,11 +22,11 @@ import {
 const USAGE = `usage: dlg <command> [options]
 
 commands:
-  check FILE [--model NAME] [--set k=v]... [--json] [--dump-ir]
+  check FILE [--model NAME] [--set k=v]... [--dim D=n]... [--json] [--dump-ir]
                       parse and shape-check a model; print bindings, parameters and their count
   fmt FILE [--write | --check]
                       print FILE in canonical form (--write rewrites it, --check exits 1 if it differs)
-  graph FILE [--model NAME] [--set k=v]... [--format dot|mermaid]
+  graph FILE [--model NAME] [--set k=v]... [--dim D=n]... [--format dot|mermaid]
                       the forward graph of primitive ops
   train FILE --data SOURCE [--epochs E] [--batch B] [--lr X] [--seed S] [--backend auto|webgpu|cpu] [--adapter A]
              [--save F] [--resume F] [--holdout P | --test-data F] [--json]
@@ -42,7 +46,29 @@ exit status: 0 ok, 1 errors in the program, 2 bad usage`;
 const modelOptions = {
   model: { type: "string" },
   set: { type: "string", multiple: true },
+  dim: { type: "string", multiple: true },
 } as const satisfies ParseArgsConfig["options"];
+
+function checkOptionsOf(values: { set?: string[]; dim?: string[]; model?: string }): CheckOptions {
+  const dims = dimsFrom(values.dim);
+  return { overrides: overridesFrom(values.set), ...(values.model !== undefined ? { model: values.model } : {}), ...(Object.keys(dims).length > 0 ? { dims } : {}) };
+}
+
+/** `--dim T=28`: a size for a symbolic input dim (a recurrence over T is unrolled for it). */
+function dimsFrom(texts: readonly string[] | undefined): Record<string, number> {
+  const out = Object.create(null) as Record<string, number>;
+  for (const text of texts ?? []) {
+    const eq = text.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--dim expects NAME=SIZE, got '${text}'`);
+    const name = text.slice(0, eq).trim();
+    const raw = text.slice(eq + 1).trim();
+    const size = /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
+    if (!(Number.isSafeInteger(size) && size >= 1)) throw new UsageError(`--dim ${name}: the size must be a positive integer, got '${raw}'`);
+    if (Object.hasOwn(out, name)) throw new UsageError(`--dim ${name} is given twice`);
+    out[name] = size;
+  }
+  return out;
+}
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   try {
@@ -173,7 +199,7 @@ function overridesFrom(sets: readonly string[] | undefined): Record<string, stri
 function checkCommand(args: readonly string[], io: CliIO): number {
   const { file, values } = parseCommandArgs("check", args, { ...modelOptions, json: { type: "boolean" }, "dump-ir": { type: "boolean" } });
   const source = readSource(file);
-  const options = { overrides: overridesFrom(values.set), ...(values.model !== undefined ? { model: values.model } : {}) };
+  const options = checkOptionsOf(values);
   const result = compile(source.text, source.path, options);
   if (values.json) {
     io.stdout(JSON.stringify(checkToJson(result, source), null, 2) + "\n");
@@ -220,7 +246,7 @@ function graphCommand(args: readonly string[], io: CliIO): number {
   const format = values.format as string;
   if (format !== "dot" && format !== "mermaid") throw new UsageError(`graph: --format must be dot or mermaid, got '${format}'`);
   const source = readSource(file);
-  const options = { overrides: overridesFrom(values.set), ...(values.model !== undefined ? { model: values.model } : {}) };
+  const options = checkOptionsOf(values);
   const result = compile(source.text, source.path, options);
   io.stderr(diagnosticsText(result, source, io.color));
   if (!result.ok || !result.check) return 1;
@@ -242,7 +268,7 @@ async function compileFileCommand(args: readonly string[], io: CliIO): Promise<n
   const batch = positiveInt("batch", values.batch, 1);
   const lr = positiveNumber("lr", values.lr);
   const source = readSource(file);
-  const options = { overrides: overridesFrom(values.set), ...(values.model !== undefined ? { model: values.model } : {}) };
+  const options = checkOptionsOf(values);
   const result = compile(source.text, source.path, options);
   io.stderr(diagnosticsText(result, source, io.color));
   if (!result.ok || !result.check) return 1;
@@ -310,25 +336,41 @@ async function executeCommand(command: string, args: readonly string[], io: CliI
   if (command !== "init") dataFlags();
 
   const source = readSource(file);
-  const options = { overrides: overridesFrom(values.set), ...(values.model !== undefined ? { model: values.model } : {}) };
+  const options = checkOptionsOf(values);
   const result = compile(source.text, source.path, options);
   io.stderr(diagnosticsText(result, source, io.color));
   if (!result.ok || !result.check) return 1;
   const graph = result.check.graph;
   const name = result.check.model ?? "model";
+  // A recurrence over a symbolic length (`T`) is unrolled once T is known: the model is checked again with the
+  // sizes the data gives its inputs.
+  const bindLengths = (unbound: Graph, split: Split): Graph => {
+    const env = bindDims(unbound, new Map(unbound.inputs.map((i) => [i.name, split[i.name]?.shape ?? []])));
+    const dims: Record<string, number> = { ...options.dims };
+    for (const node of unbound.nodes) {
+      if (node.op !== "recurrence") continue;
+      for (const sym of (node.attrs as OpAttrs<"recurrence">).length.symbols()) dims[sym] = env.get(sym)!;
+    }
+    const bound = compile(source.text, source.path, { ...options, dims });
+    if (!bound.ok || !bound.check) {
+      io.stderr(diagnosticsText(bound, source, io.color));
+      throw new UsageError(`the model does not check with the sizes of the data (${Object.entries(dims).map(([k, v]) => `${k}=${v}`).join(", ")})`);
+    }
+    return bound.check.graph;
+  };
   switch (command) {
     case "train":
       return trainCommand(graph, name, {
-        ...dataFlags(), ...backend, source: file, epochs, batch, seed, json: values.json ?? false, progress: Boolean(process.stderr.isTTY),
+        ...dataFlags(), bindLengths, ...backend, source: file, epochs, batch, seed, json: values.json ?? false, progress: Boolean(process.stderr.isTTY),
         ...(lr !== undefined ? { lr } : {}),
         ...(values.save !== undefined ? { save: values.save } : {}),
         ...(values.resume !== undefined ? { resume: values.resume } : {}),
       }, io);
     case "run":
-      return runCommand(graph, name, { ...dataFlags(), ...backend, weights: need("weights", "--weights F"), batch, json: values.json ?? false }, io);
+      return runCommand(graph, name, { ...dataFlags(), bindLengths, ...backend, weights: need("weights", "--weights F"), batch, json: values.json ?? false }, io);
     case "init":
       return initCommand(graph, name, seed, need("output", "-o W.safetensors"), file, io);
     default:
-      return gradCommand(graph, name, { ...dataFlags(), ...backend, source: file, weights: need("weights", "--weights F"), batch, out: need("output", "-o G.safetensors") }, io);
+      return gradCommand(graph, name, { ...dataFlags(), bindLengths, ...backend, source: file, weights: need("weights", "--weights F"), batch, out: need("output", "-o G.safetensors") }, io);
   }
 }

@@ -133,6 +133,8 @@ function modelInputs(graph: Graph): ModelInput[] {
 }
 
 export interface DataFlags {
+  /** The model again with the lengths of its recurrences taken from the data (see `needsLengths`). */
+  bindLengths?: (graph: Graph, split: Split) => Graph;
   data: string;
   holdout?: number;
   testFile?: string;
@@ -166,6 +168,17 @@ export async function loadBoundData(graph: Graph, flags: DataFlags): Promise<{ t
     checkLabels(test[input]!, classes, field, where("test"));
   }
   return { train, test };
+}
+
+/** A model holding a recurrence over a symbolic length: it runs only once that length is bound. */
+export function needsLengths(graph: Graph): boolean {
+  return graph.nodes.some((n) => n.op === "recurrence");
+}
+
+/** Loads the data, and binds the model's recurrence lengths from it when it needs them. */
+async function modelForData(graph: Graph, flags: DataFlags): Promise<{ graph: Graph; data: { train: Split; test: Split } }> {
+  const data = await loadBoundData(graph, flags);
+  return { graph: needsLengths(graph) && flags.bindLengths ? flags.bindLengths(graph, data.train) : graph, data };
 }
 
 function expectedParams(graph: Graph) {
@@ -275,7 +288,8 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
   }
   const optimizer = flags.lr !== undefined ? { ...graph.optimizer, args: { ...graph.optimizer.args, lr: flags.lr } } : graph.optimizer;
   checkHostMemory(graph, modelName, true);
-  const data = await loadBoundData(graph, flags);
+  const { graph: bound, data } = await modelForData(graph, flags);
+  graph = bound;
   const session = await openSession(graph, flags, { seed: flags.seed, optimizer }, io, flags.json);
   if (flags.resume) {
     const loaded = await loadWeights(session, flags.resume, true);
@@ -330,9 +344,11 @@ export interface RunFlags extends DataFlags, BackendFlags {
 
 export async function runCommand(graph: Graph, modelName: string, flags: RunFlags, io: CliIO): Promise<number> {
   checkHostMemory(graph, modelName, false);
+  let data: { train: Split; test: Split } | undefined;
+  if (needsLengths(graph)) ({ graph, data } = await modelForData(graph, flags));
   const session = await openSession(graph, flags, { seed: 0 }, io, flags.json);
   await loadWeights(session, flags.weights, false);
-  const data = await loadBoundData(graph, flags);
+  data ??= await loadBoundData(graph, flags);
   const rows = Object.values(data.test)[0]?.shape[0] ?? 0;
   const result = await evaluate(session, data.test, flags.batch);
   const adapter = adapterOf(session);
@@ -366,9 +382,11 @@ export async function gradCommand(graph: Graph, modelName: string, flags: GradFl
   if (graph.loss === undefined) throw new UsageError(`model ${modelName} has no loss (\`train LOSS with ...\`), so it has no gradient`);
   checkOutputFile("-o", flags.out, inputFiles(flags, { path: flags.weights, role: "the --weights checkpoint" }));
   checkHostMemory(graph, modelName, true);
+  let data: { train: Split; test: Split } | undefined;
+  if (needsLengths(graph)) ({ graph, data } = await modelForData(graph, flags));
   const session = await openSession(graph, flags, { seed: 0 }, io, false);
   await loadWeights(session, flags.weights, false);
-  const data = await loadBoundData(graph, flags);
+  data ??= await loadBoundData(graph, flags);
   const rows = Object.values(data.train)[0]?.shape[0] ?? 0;
   const take = Math.min(flags.batch, rows);
   const batch = Object.fromEntries(Object.entries(data.train).map(([k, v]) => [k, sliceRows(v, 0, take)]));

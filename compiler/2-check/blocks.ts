@@ -11,7 +11,8 @@ import { bindArguments, type CallArg, type ParamSpec } from "./signature.js";
 import { formatTypeExpr, unify } from "./type-exprs.js";
 import { describeValue, isPoisoned, POISON, type Value } from "./values.js";
 
-export function callBlock(ctx: CheckContext, block: BlockDecl, args: CallArg[], span: Span, frame: Frame): Value {
+/** Calls a block; `naming` (a recurrence's step) replaces the scope its parameters would be named in. */
+export function callBlock(ctx: CheckContext, block: BlockDecl, args: CallArg[], span: Span, frame: Frame, naming?: NamingScope): Value {
   if (ctx.recursive.has(block.name.name)) return POISON;
   const name = block.name.name;
   const specs: ParamSpec[] = [];
@@ -46,10 +47,9 @@ export function callBlock(ctx: CheckContext, block: BlockDecl, args: CallArg[], 
     scope.set(p.name.name, value);
   }
   if (!ok) return POISON;
-  const naming = frame.naming.child(frame.naming.claim(frame.bindingName || name));
   ctx.calls.push({ block: name, span });
   try {
-    return runBlockBody(ctx, block, scope, naming);
+    return runBlockBody(ctx, block, scope, naming ?? frame.naming.child(frame.naming.claim(frame.bindingName || name)));
   } finally {
     ctx.calls.pop();
   }
@@ -79,7 +79,7 @@ function runBlockBody(ctx: CheckContext, block: BlockDecl, scope: Scope, naming:
   return result;
 }
 
-function returnSpan(block: BlockDecl): Span {
+export function returnSpan(block: BlockDecl): Span {
   const ret = block.body.find((s) => s.kind === "return");
   return ret && ret.kind === "return" ? ret.value.span : block.name.span;
 }

@@ -22,6 +22,9 @@ import { bindHyperparameters } from "./hyperparameters.js";
 import { NamingScope } from "./lower-to-ir.js";
 import { Scope, type Frame } from "./scope.js";
 import { execBody } from "./statements.js";
+import { freeNames } from "./type-exprs.js";
+import { intValue } from "./values.js";
+import { closest } from "../diagnostics/suggest.js";
 
 export type { BindingInfo };
 
@@ -30,6 +33,11 @@ export interface CheckOptions {
   model?: string;
   /** Hyperparameter overrides as written on the command line (`--set k=v`). */
   overrides?: Readonly<Record<string, string>>;
+  /**
+   * Sizes for symbolic dims of the inputs (`--dim T=28`, or a recurrence's length taken from the data): the model is
+   * checked as if the inputs declared these numbers, so a recurrence over such a dim can be unrolled.
+   */
+  dims?: Readonly<Record<string, number>>;
 }
 
 export interface CheckResult {
@@ -52,6 +60,7 @@ export function checkProgram(program: Program, bag: DiagnosticBag, options: Chec
   if (!model) return empty(options.model);
   const frame: Frame = { scope: new Scope(), naming: new NamingScope([]), bindingName: "", recordBindings: true, inRepeat: false };
   const hyperparameters = bindHyperparameters(ctx, model, frame.scope, options.overrides ?? {});
+  bindInputDims(ctx, model, frame.scope, options.dims ?? {});
   execBody(ctx, model.body, frame);
   const graph = ctx.builder.graph;
   const classifier = classifierOf(ctx, graph);
@@ -63,6 +72,20 @@ export function checkProgram(program: Program, bag: DiagnosticBag, options: Chec
   if (!declaresResult) ctx.report("noOutput", model.name.span, { model: model.name.name });
   const bindings = [...ctx.bindings.values()].sort((a, b) => a.span.start - b.span.start);
   return { model: model.name.name, graph, bindings, hyperparameters };
+}
+
+/** `--dim` sizes become the values of the input dims they name; a name no input declares is reported. */
+function bindInputDims(ctx: CheckContext, model: ModelDecl, scope: Scope, dims: Readonly<Record<string, number>>): void {
+  const declared = new Set(model.body.flatMap((s) => (s.kind === "input" && s.type.kind === "tensor" ? s.type.dims.flatMap(freeNames) : [])));
+  for (const [name, size] of Object.entries(dims)) {
+    if (scope.has(name)) ctx.report("badDim", model.name.span, { text: `${name}=${size}`, reason: `\`${name}\` is a hyperparameter (use --set ${name}=${size})` });
+    else if (!declared.has(name)) {
+      const hint = closest(name, declared);
+      ctx.report("badDim", model.name.span, { text: `${name}=${size}`, reason: `no input of model \`${model.name.name}\` has a dim \`${name}\`` },
+        { hint: hint ? `did you mean \`${hint}\`?` : `input dims: ${[...declared].join(", ") || "none"}` });
+    } else if (!(Number.isSafeInteger(size) && size >= 1)) ctx.report("badDim", model.name.span, { text: `${name}=${size}`, reason: "a dim is a positive integer" });
+    else scope.set(name, intValue(size));
+  }
 }
 
 /** Parameters the loss does not reach are never trained (a layer left out of the loss path, a wrong binding used). */

@@ -8,9 +8,9 @@ import type { ShapeError } from "../ir/define-op.js";
 import type { Dim } from "../ir/dims.js";
 import type { NodeId } from "../ir/graph.js";
 import type { TensorType } from "../ir/types.js";
-import { IRBuilder } from "../ir/builder.js";
+import { IRBuilder, type InitSpec } from "../ir/builder.js";
 import type { Frame } from "./scope.js";
-import type { Value } from "./values.js";
+import type { TensorValue, Value } from "./values.js";
 
 export interface BindingInfo {
   name: string;
@@ -56,6 +56,11 @@ export class CheckContext {
   paramElements = 0;
   /** Set when a size limit stopped the checker: no further statement runs. */
   stopped = false;
+  /**
+   * While the step of a recurrence runs, its parameters by name: every step after the first finds them here instead
+   * of declaring new ones, so the recurrence has one set of weights whatever its length.
+   */
+  sharedParams: Map<string, TensorValue> | undefined;
   /** Class scores and labels that a classification loss compared, in call order (see `classifierOf`). */
   readonly scored: { scores: NodeId; labels: NodeId }[] = [];
 
@@ -92,6 +97,16 @@ export class CheckContext {
       this.report("paramsTooLarge", span, { name, count: this.paramElements.toLocaleString("en-US"), limit: MAX_PARAMETER_ELEMENTS.toLocaleString("en-US") });
       this.stopped = true;
     }
+  }
+
+  /** Declares a parameter (counted towards the model's total), or finds the one a recurrence's step already has. */
+  declareParam(name: string, type: TensorType, init: InitSpec, span: Span): TensorValue {
+    const shared = this.sharedParams?.get(name);
+    if (shared) return shared;
+    const value = this.builder.param(name, type, init, span);
+    this.countParameter(name, type.shape, span);
+    this.sharedParams?.set(name, value);
+    return value;
   }
 
   reportShapeError(e: ShapeError, span: Span): void {

@@ -81,6 +81,12 @@ export function warnUncalledBlocks(ctx: CheckContext): void {
   for (const [name, block] of ctx.blocks) if (!called.has(name)) ctx.report("uncalledBlock", block.name.span, { name });
 }
 
+/** `scan(Cell, ...)` calls the block named by its first positional argument. */
+function scanned(callee: string, args: readonly { name?: unknown; value: Expr }[]): { callee: string; span: Span }[] {
+  const cell = callee === "scan" ? args.find((a) => !a.name)?.value : undefined;
+  return cell?.kind === "name" ? [{ callee: cell.name, span: cell.span }] : [];
+}
+
 /** Every call by name in a body (pipes included), for the block call graph. */
 function callsIn(stmts: readonly Stmt[]): { callee: string; span: Span }[] {
   const out: { callee: string; span: Span }[] = [];
@@ -99,12 +105,12 @@ function callsIn(stmts: readonly Stmt[]): { callee: string; span: Span }[] {
       }
       switch (item.kind) {
         case "call":
-          out.push({ callee: item.callee.name, span: item.callee.span });
+          out.push({ callee: item.callee.name, span: item.callee.span }, ...scanned(item.callee.name, item.args));
           pushArgs(item.args);
           break;
         case "pipe":
           pushArgs(item.args);
-          stack.push({ callee: item.callee.name, span: item.callee.span });
+          stack.push(...scanned(item.callee.name, item.args), { callee: item.callee.name, span: item.callee.span });
           stack.push(item.input);
           break;
         case "binary":

@@ -5,6 +5,7 @@ import { closest } from "../diagnostics/suggest.js";
 import { ShapeFailure } from "../ir/builder.js";
 import type { Dim } from "../ir/dims.js";
 import { callBlock } from "./blocks.js";
+import { evalScan } from "./recurrence.js";
 import { evalArgs } from "./arguments.js";
 import type { CheckContext } from "./context.js";
 import { initializers } from "./initializers.js";
@@ -156,6 +157,7 @@ export function evalCall(ctx: CheckContext, callee: Ident, argExprs: readonly Ar
 
 /** A call whose piped input (`input -> callee(...)`), if any, is already evaluated. */
 function evalCallWith(ctx: CheckContext, callee: Ident, argExprs: readonly Arg[], piped: CallArg | undefined, span: Span, frame: Frame): Value {
+  if (callee.name === "scan" && !ctx.blocks.has("scan")) return evalScan(ctx, argExprs, piped, span, frame);
   const args: CallArg[] = [];
   if (piped) args.push(piped);
   args.push(...(evalArgs(ctx, argExprs, frame) ?? []));
@@ -163,7 +165,7 @@ function evalCallWith(ctx: CheckContext, callee: Ident, argExprs: readonly Arg[]
   if (block) return callBlock(ctx, block, args, span, frame);
   const builtin = builtins.get(callee.name);
   if (builtin) return callBuiltin(ctx, builtin, args, span, frame);
-  const known = [...builtins.keys(), ...ctx.blocks.keys()];
+  const known = [...builtins.keys(), "scan", ...ctx.blocks.keys()];
   const hint = initializers.has(callee.name)
     ? `\`${callee.name}\` is an initializer: use it in a param declaration, \`param w: f32[...] = ${callee.name}()\``
     : isOptimizerCall(callee.name)
@@ -203,9 +205,7 @@ export function lowering(ctx: CheckContext, callee: string, span: Span, frame: F
     param: (suffix, shape, init, dtype = "f32") => {
       layerName ??= frame.naming.claim(frame.bindingName || callee);
       const name = frame.naming.qualify(layerName, suffix);
-      const value = builder.param(name, { dtype, shape }, init, span);
-      ctx.countParameter(name, shape, span);
-      return value;
+      return ctx.declareParam(name, { dtype, shape }, init, span);
     },
     fail: (error, at) => {
       throw new ShapeFailure(error, at);

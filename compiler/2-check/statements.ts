@@ -156,8 +156,7 @@ export function execParam(ctx: CheckContext, stmt: Extract<Stmt, { kind: "param"
   }
   const name = frame.naming.qualify(claimed);
   try {
-    const value = ctx.builder.param(name, type, init, stmt.span);
-    ctx.countParameter(name, type.shape, stmt.span);
+    const value = ctx.declareParam(name, type, init, stmt.span);
     frame.scope.set(stmt.name.name, value);
     if (frame.recordBindings) record(ctx, stmt.name, value, frame.inRepeat);
   } catch (e) {

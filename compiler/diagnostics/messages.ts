@@ -92,9 +92,12 @@ export const messages = {
   badValue: error("E219", (p: { what: string; value: string; expected: string }) => `${p.what} is ${p.value}, expected ${p.expected}`),
   shapeMismatch: error("E220", (p: { op: string; left: string; right: string }) => `${p.op}: shapes differ (${p.left} vs ${p.right})`),
   negativeDim: error("E221", (p: { dim: string }) => `dim ${p.dim} is not positive`),
+  scanState: error("E222", (p: { cell: string; detail: string }) => `scan: the step \`${p.cell}\` must return the state it is given: ${p.detail}`),
+  scanCell: error("E128", (p: { actual: string }) => `scan: the first argument must name a block (the step), found ${p.actual}`),
 
   // --- command line ---
   badOverride: error("E301", (p: { text: string; reason: string }) => `--set ${p.text}: ${p.reason}`),
+  badDim: error("E302", (p: { text: string; reason: string }) => `--dim ${p.text}: ${p.reason}`),
 } as const;
 
 export type MessageKey = keyof typeof messages;

@@ -29,7 +29,7 @@ if (TORCH === undefined && !IN_CI) console.warn(`skipping the PyTorch parity tes
 interface Case {
   /** parity.py's model name. */
   name: string;
-  /** The .dlg file (conv-extra: written from parity.py's CONV_EXTRA_DLG). */
+  /** The .dlg file (conv-extra, seq-extra, conv1d-extra: written from parity.py's EXTRA_DLG). */
   file?: string;
   hyperparams: Record<string, number>;
   seed: number;
@@ -42,6 +42,8 @@ const CASES: Case[] = [
   { name: "gpt", file: "dsl-examples/gpt.dlg", hyperparams: { vocab: 37, d_model: 32, heads: 4, layers: 2, context: 8 }, seed: 14 },
   { name: "iris-mlp", file: "dsl-examples/iris-mlp.dlg", hyperparams: {}, seed: 15 },
   { name: "conv-extra", hyperparams: {}, seed: 16 },
+  { name: "seq-extra", hyperparams: {}, seed: 17 },
+  { name: "conv1d-extra", hyperparams: {}, seed: 18 },
 ];
 
 const TRAIN_ROWS = 8;

@@ -2,7 +2,7 @@
 
 usage: make_data.py MODEL TRAIN.safetensors TEST.safetensors SEED ROWS TEST_ROWS [HYPERPARAMS_JSON]
 
-MODEL is mnist-mlp, lenet, residual-mlp, gpt, iris-mlp or conv-extra (parity.py's extra convolution model). Uses numpy only (no torch), seeded, so the same
+MODEL is mnist-mlp, lenet, residual-mlp, gpt, iris-mlp conv-extra, seq-extra or conv1d-extra (parity.py's extra models). Uses numpy only (no torch), seeded, so the same
 arguments always give the same bytes. Rows are written in generation order; with a separate test file, dlg's
 "first B training rows" are exactly the first B rows of TRAIN.
 """
@@ -13,7 +13,7 @@ import numpy as np
 
 import st
 
-IMAGE_MODELS = ("mnist-mlp", "lenet", "residual-mlp", "conv-extra")
+IMAGE_MODELS = ("mnist-mlp", "lenet", "residual-mlp", "conv-extra", "seq-extra", "conv1d-extra")
 
 
 def make(model, rng, rows, hp):

@@ -113,6 +113,19 @@ class Mapping:
         self.add(f"{prefix}.weight", (kh, kw, i, o), load_w, lambda: _grad(w).permute(2, 3, 1, 0).numpy(), f"{prefix}: nn.Conv2d.weight OIHW->HWIO")
         self.plain(f"{prefix}.bias", conv.bias, f"{prefix}: nn.Conv2d.bias")
 
+    def recurrent(self, prefix, rnn):
+        """nn.RNN/LSTM/GRU (one layer, batch_first): weights [G*H, in] -> dlg's [in, G*H], biases as they are."""
+        for part in ("ih", "hh"):
+            w = getattr(rnn, f"weight_{part}_l0")
+
+            def load_w(a, w=w):
+                with torch.no_grad():
+                    w.copy_(torch.from_numpy(a.astype(np.float64)).T)
+
+            self.add(f"{prefix}.weight_{part}", (w.shape[1], w.shape[0]), load_w, lambda w=w: _grad(w).T.numpy(), f"{prefix}: weight_{part}_l0.T")
+        for part in ("ih", "hh"):
+            self.plain(f"{prefix}.bias_{part}", getattr(rnn, f"bias_{part}_l0"), f"{prefix}: bias_{part}_l0")
+
     def layer_norm(self, prefix, ln):
         self.plain(f"{prefix}.gain", ln.weight, f"{prefix}: nn.LayerNorm.weight")
         self.plain(f"{prefix}.bias", ln.bias, f"{prefix}: nn.LayerNorm.bias")
@@ -394,6 +407,113 @@ class ConvExtra(nn.Module):
         return cross_entropy(logits, label), logits, label
 
 
+class SeqExtra(nn.Module):
+    """Not an example: the model SEQ_EXTRA_DLG (below) stacks every recurrent layer: an LSTM and two RNNs (relu and
+    tanh) returning sequences, and a GRU keeping its last step, over six image rows as six time steps."""
+
+    defaults = {"classes": 10}
+    inputs = ("image", "label")
+
+    def __init__(self, classes):
+        super().__init__()
+        self.a = nn.LSTM(28, 7, batch_first=True)
+        self.b = nn.RNN(7, 5, nonlinearity="relu", batch_first=True)
+        self.c = nn.RNN(5, 6, batch_first=True)
+        self.d = nn.GRU(6, 8, batch_first=True)
+        self.logits = nn.Linear(8, classes)
+
+    def mapping(self, m):
+        for name in "abcd":
+            m.recurrent(name, getattr(self, name))
+        m.linear("logits", self.logits)
+
+    def forward(self, image, label):
+        x = image[:, 0:6, :]
+        a, _ = self.a(x)
+        b, _ = self.b(a)
+        c, _ = self.c(b)
+        d, _ = self.d(c)
+        logits = self.logits(d[:, -1])
+        return cross_entropy(logits, label), logits, label
+
+
+class Conv1dExtra(nn.Module):
+    """Not an example: CONV1D_EXTRA_DLG (below) reaches conv1d's paddings ("valid" with stride and dilation, "same"
+    with an even kernel, "causal" with dilation) and both 1-D poolings, over image rows as steps of 28 channels."""
+
+    defaults = {"classes": 10}
+    inputs = ("image", "label")
+
+    def __init__(self, classes):
+        super().__init__()
+        self.a = nn.Conv1d(28, 6, 3, stride=2, dilation=2)
+        self.b = nn.Conv1d(6, 5, 4, padding="same")
+        self.c = nn.Conv1d(5, 4, 3, dilation=2)
+        self.logits = nn.Linear(4 * 3, classes)
+
+    def mapping(self, m):
+        for name in "abc":
+            conv = getattr(self, name)
+            w = conv.weight  # [out, in, k]
+
+            def load_w(a, w=w):  # dlg [k, in, out]
+                with torch.no_grad():
+                    w.copy_(torch.from_numpy(a.astype(np.float64)).permute(2, 1, 0))
+
+            o, i, k = w.shape
+            m.add(f"{name}.weight", (k, i, o), load_w, lambda w=w: _grad(w).permute(2, 1, 0).numpy(), f"{name}: nn.Conv1d.weight OIK->KIO")
+            m.plain(f"{name}.bias", conv.bias, f"{name}: nn.Conv1d.bias")
+        m.linear("logits", self.logits)
+
+    def forward(self, image, label):
+        n = image.shape[0]
+        x = image.permute(0, 2, 1)  # rows are steps: [N, C=28 (pixels in a row), T=28 (rows)]
+        a = torch.tanh(self.a(x))  # valid, stride 2, dilation 2: T 28 -> 12
+        b = torch.relu(self.b(a))  # same (PyTorch: the odd padding step on the right): 12
+        c = self.c(F.pad(b, (4, 0)))  # causal, dilation 2: 12
+        d = F.max_pool1d(c, 3, stride=2)  # 5
+        e = F.avg_pool1d(d, 2, stride=1)  # 4 ... -> [N, 4, 4]
+        logits = self.logits(e[:, :, 0:3].permute(0, 2, 1).reshape(n, -1))
+        return cross_entropy(logits, label), logits, label
+
+
+CONV1D_EXTRA_DLG = """\
+# conv1d and 1-D pooling against torch.nn.Conv1d and F.max_pool1d / F.avg_pool1d: image rows as 28 steps of 28
+# channels.
+model Conv1dExtra(classes: int = 10) {
+  input image: f32[N, 28, 28]
+  input label: i32[N]
+
+  a = conv1d(image, 6, kernel: 3, stride: 2, dilation: 2) -> tanh      # f32[N, 12, 6]
+  b = conv1d(a, 5, kernel: 4, padding: "same") -> relu                 # f32[N, 12, 5]
+  c = conv1d(b, 4, kernel: 3, dilation: 2, padding: "causal")          # f32[N, 12, 4]
+  d = max_pool1d(c, 3, stride: 2)                                      # f32[N, 5, 4]
+  e = avg_pool1d(d, 2, stride: 1)                                      # f32[N, 4, 4]
+  logits = dense(flatten(slice(e, 1, 0, 3)), classes)
+  output logits
+
+  train cross_entropy(logits, label) with sgd(lr: 0.01)
+}
+"""
+
+SEQ_EXTRA_DLG = """\
+# Every recurrent layer against torch.nn.LSTM/RNN/GRU(batch_first=True): six image rows as six time steps.
+model SeqExtra(classes: int = 10) {
+  input image: f32[N, 28, 28]
+  input label: i32[N]
+
+  x = slice(image, 1, 0, 6)                # f32[N, 6, 28]
+  a = lstm(x, 7)                           # f32[N, 6, 7]
+  b = rnn(a, 5, activation: "relu")        # f32[N, 6, 5]
+  c = rnn(b, 6)                            # f32[N, 6, 6]
+  d = gru(c, 8, last: true)                # f32[N, 8]
+  logits = dense(d, classes)
+  output logits
+
+  train cross_entropy(logits, label) with sgd(lr: 0.01)
+}
+"""
+
 # The .dlg source of ConvExtra (the test writes it to a file; `parity.py --print-dlg conv-extra` prints it).
 CONV_EXTRA_DLG = """\
 # Convolution conventions lenet.dlg does not reach: TensorFlow-style "same" padding with an odd total (the extra
@@ -416,7 +536,8 @@ model ConvExtra(classes: int = 10) {
 }
 """
 
-MODELS = {"mnist-mlp": MnistMLP, "lenet": LeNet, "residual-mlp": ResidualMLP, "gpt": GPT, "iris-mlp": IrisMLP, "conv-extra": ConvExtra}
+MODELS = {"mnist-mlp": MnistMLP, "lenet": LeNet, "residual-mlp": ResidualMLP, "gpt": GPT, "iris-mlp": IrisMLP, "conv-extra": ConvExtra, "seq-extra": SeqExtra, "conv1d-extra": Conv1dExtra}
+EXTRA_DLG = {"conv-extra": CONV_EXTRA_DLG, "seq-extra": SEQ_EXTRA_DLG, "conv1d-extra": CONV1D_EXTRA_DLG}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -543,10 +664,10 @@ def forward_check(model, model_cls, test, run):
 
 def main():
     if sys.argv[1:2] == ["--print-dlg"]:
-        if sys.argv[2:] != ["conv-extra"]:
-            print("usage: parity.py --print-dlg conv-extra", file=sys.stderr)
+        if len(sys.argv) != 3 or sys.argv[2] not in EXTRA_DLG:
+            print(f"usage: parity.py --print-dlg {'|'.join(EXTRA_DLG)}", file=sys.stderr)
             return 2
-        sys.stdout.write(CONV_EXTRA_DLG)
+        sys.stdout.write(EXTRA_DLG[sys.argv[2]])
         return 0
     ap = argparse.ArgumentParser(description="Compare dlg's loss and gradients with a hand-built PyTorch model.")
     ap.add_argument("model", choices=sorted(MODELS))

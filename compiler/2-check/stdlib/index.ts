@@ -5,10 +5,11 @@ import { layerBuiltins } from "./layers.js";
 import { lossBuiltins } from "./losses.js";
 import { recurrentBuiltins } from "./recurrent.js";
 import { reductionBuiltins } from "./reductions.js";
+import { sequenceBuiltins } from "./sequence.js";
 import { shapeBuiltins } from "./shape.js";
 
 export const builtins: ReadonlyMap<string, BuiltinDef> = new Map(
-  [...elementwiseBuiltins, ...reductionBuiltins, ...shapeBuiltins, ...layerBuiltins, ...recurrentBuiltins, ...lossBuiltins].map((b) => [b.name, b]),
+  [...elementwiseBuiltins, ...reductionBuiltins, ...shapeBuiltins, ...layerBuiltins, ...recurrentBuiltins, ...sequenceBuiltins, ...lossBuiltins].map((b) => [b.name, b]),
 );
 
 export type { BuiltinDef };

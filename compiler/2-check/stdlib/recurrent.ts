@@ -16,7 +16,7 @@ import { bool, defineBuiltin, int, string, tensor, type BuiltinDef } from "./def
 export const MAX_RECURRENCE_STEPS = 4096;
 
 /** How many tensors one concatenation takes, so that it stays within a kernel's storage-buffer bindings. */
-const CONCAT_FAN_IN = 4;
+export const CONCAT_FAN_IN = 4;
 
 export interface Recurrence {
   /** The sequence, time on axis 1. */

@@ -5,6 +5,17 @@ import { axisOf, defineBuiltin, int, tensor, type BuiltinDef } from "./define-la
 
 export const shapeBuiltins: BuiltinDef[] = [
   defineBuiltin({
+    name: "zeros",
+    params: [{ name: "shape", kind: "ints" }],
+    summary: "an f32 tensor of zeros (a recurrence's initial state: zeros([N, 64]))",
+    apply(ctx, args) {
+      const shape = args.dims("shape");
+      const bad = shape.find((d) => (d.constValue() ?? 1) < 1);
+      if (bad) ctx.fail({ key: "negativeDim", params: { dim: bad.toString() } }, args.spanOf("shape"));
+      return ctx.op("broadcast_to", [ctx.constant(0)], { shape });
+    },
+  }),
+  defineBuiltin({
     name: "reshape",
     params: [tensor("x"), { name: "shape", kind: "ints" }],
     summary: "same elements, new shape; one dim may be -1 (inferred)",
