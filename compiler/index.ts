@@ -174,7 +174,7 @@ export function batchShapes(graph: Graph, batch: number): Map<string, number[]> 
   for (const input of graph.inputs) {
     shapes.set(input.name, input.type.shape.map((d) => {
       const v = d.evaluate(env);
-      if (v === undefined) throw new CodegenError(`input \`${input.name}\` (${formatType(input.type)}): dim ${d} does not follow from the batch size; only leading dims are batch dims`);
+      if (v === undefined) throw new CodegenError(`input \`${input.name}\` (${formatType(input.type)}): dim ${d} does not follow from the batch size; only leading dims are batch dims (give the others with --dim ${d}=SIZE)`);
       return v;
     }));
   }

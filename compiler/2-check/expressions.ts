@@ -2,14 +2,13 @@
 import type { Arg, Expr, Ident } from "../1-parse/ast.js";
 import type { Span } from "../diagnostics/span.js";
 import { closest } from "../diagnostics/suggest.js";
-import { ShapeFailure } from "../ir/builder.js";
 import type { Dim } from "../ir/dims.js";
 import { callBlock } from "./blocks.js";
 import { evalScan } from "./recurrence.js";
+import { lowering } from "./lowering.js";
 import { evalArgs } from "./arguments.js";
 import type { CheckContext } from "./context.js";
 import { initializers } from "./initializers.js";
-import type { LayerContext } from "./lower-to-ir.js";
 import { LayerArgs } from "./lower-to-ir.js";
 import { undefinedName } from "./names.js";
 import { isOptimizerCall } from "./optimizer-call.js";
@@ -179,46 +178,4 @@ export function callBuiltin(ctx: CheckContext, def: BuiltinDef, args: CallArg[],
   const bound = bindArguments(def.name, def.params, args, span, ctx.bag);
   if (!bound) return POISON;
   return lowering(ctx, def.name, span, frame, (layer) => def.apply(layer, new LayerArgs(def.name, bound)));
-}
-
-/** Runs a lowering step with a LayerContext whose parameters are named after the current binding. */
-export function lowering(ctx: CheckContext, callee: string, span: Span, frame: Frame, body: (layer: LayerContext) => Value): Value {
-  const builder = ctx.builder;
-  let layerName: string | undefined;
-  const layer: LayerContext = {
-    callee,
-    op: (name, inputs, ...attrs) => {
-      try {
-        return builder.relayOp(name, inputs, attrs, span);
-      } catch (e) {
-        // A primitive inside a layer's expansion (gelu's erf, softmax's exp) is reported under the name the user wrote.
-        if (e instanceof ShapeFailure && name !== callee && e.error.params["op"] === name)
-          throw new ShapeFailure({ ...e.error, params: { ...e.error.params, op: callee } }, e.span);
-        throw e;
-      }
-    },
-    constant: (value, dtype = "f32") => builder.constant(value, dtype),
-    dimScalar: (d) => {
-      const c = d.constValue();
-      return c !== undefined ? builder.constant(c, "f32") : builder.op("dim_size", [], { dim: d }, span);
-    },
-    param: (suffix, shape, init, dtype = "f32") => {
-      layerName ??= frame.naming.claim(frame.bindingName || callee);
-      const name = frame.naming.qualify(layerName, suffix);
-      return ctx.declareParam(name, { dtype, shape }, init, span);
-    },
-    fail: (error, at) => {
-      throw new ShapeFailure(error, at);
-    },
-    scores: (scores, labels) => {
-      ctx.scored.push({ scores: scores.node, labels: labels.node });
-    },
-  };
-  try {
-    return body(layer);
-  } catch (e) {
-    if (!(e instanceof ShapeFailure)) throw e;
-    ctx.reportShapeError(e.error, e.span ?? span);
-    return POISON;
-  }
 }

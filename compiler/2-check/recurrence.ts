@@ -10,11 +10,12 @@ import { formatType, type TensorType } from "../ir/types.js";
 import { evalArgs } from "./arguments.js";
 import { callBlock, returnSpan } from "./blocks.js";
 import type { CheckContext } from "./context.js";
-import { lowering } from "./expressions.js";
+import { lowering } from "./lowering.js";
 import { NamingScope } from "./lower-to-ir.js";
 import type { Frame } from "./scope.js";
 import { bindArguments, type CallArg, type ParamSpec } from "./signature.js";
-import { requireSequence, unroll } from "./stdlib/recurrent.js";
+import { recurrentBuiltins, requireSequence, unroll } from "./stdlib/recurrent.js";
+import { closest } from "../diagnostics/suggest.js";
 import { describeValue, isPoisoned, POISON, type TensorValue, type Value } from "./values.js";
 
 const SCAN_PARAMS: readonly ParamSpec[] = [
@@ -36,7 +37,14 @@ export function evalScan(ctx: CheckContext, argExprs: readonly Arg[], piped: Cal
   if (!cell) {
     const actual = !cellArg ? "no argument" : cellArg.value.kind === "name" ? `\`${cellArg.value.name}\`, which is not a block` : "an expression";
     const blocks = [...ctx.blocks.keys()];
-    ctx.report("scanCell", cellArg?.span ?? span, { actual }, { hint: blocks.length > 0 ? `blocks: ${blocks.join(", ")}` : "declare the step as a block: block Cell(x: f32[N, D], h: f32[N, H]) { ... return h2 }" });
+    const written = cellArg?.value.kind === "name" ? cellArg.value.name : undefined;
+    const near = written !== undefined ? closest(written, blocks) : undefined;
+    const hint = written !== undefined && recurrentBuiltins.some((b) => b.name === written)
+      ? `\`${written}\` is a built-in recurrent layer: call it on the sequence, ${written}(x, hidden)`
+      : near ? `did you mean \`${near}\`?`
+      : blocks.length > 0 ? `blocks: ${blocks.join(", ")}`
+      : "declare the step as a block: block Cell(x: f32[N, D], h: f32[N, H]) { ... return h2 }";
+    ctx.report("scanCell", cellArg?.span ?? span, { actual }, { hint });
     return POISON;
   }
   const own = new Set(SCAN_PARAMS.map((p) => p.name));

@@ -87,7 +87,9 @@ describe("WebGPU kernels: every op against the CPU reference", () => {
   adapterTest(gpu, "webgpu-ops");
 
   it("has cases for every op of the registry with a kernel", () => {
-    const withKernels = [...registry.values()].filter((d) => d.wgsl.kind !== "bound").map((d) => d.name).sort();
+    // A recurrence of symbolic length only stands in the graph until its length is bound: emitting it is refused
+    // (tests/check/recurrence.test.ts), so it has no kernel to compare.
+    const withKernels = [...registry.values()].filter((d) => d.wgsl.kind !== "bound" && d.name !== "recurrence").map((d) => d.name).sort();
     expect(Object.keys(kernelCases).sort()).toEqual(withKernels);
     expect([...registry.values()].filter((d) => d.wgsl.kind === "bound").map((d) => d.name).sort()).toEqual(BOUND);
   });

@@ -124,7 +124,7 @@ describe("help says what exists", () => {
   it("`dlg graph --help` lists the options graph has, and no others", async () => {
     const r = await runCli(["graph", "--help"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("usage: dlg graph FILE [--model NAME] [--set k=v]... [--format dot|mermaid]\n                      the forward graph of primitive ops\n");
+    expect(r.stdout).toBe("usage: dlg graph FILE [--model NAME] [--set k=v]... [--dim D=n]... [--format dot|mermaid]\n                      the forward graph of primitive ops\n");
     expect((await runCli(["graph", iris, "--backward"])).stderr).toBe("dlg: graph: Unknown option '--backward'\n");
   });
 });
