@@ -88,6 +88,11 @@ export function checkReport(result: CompileResult): string {
     );
   out.push("");
   out.push(`total parameters: ${group(paramCount(graph))}`);
+  if (graph.buffers?.length) {
+    out.push("");
+    out.push("state (not trained; updated by training steps, used by evaluation)");
+    out.push(table(graph.buffers.map((b) => [b.name, formatType(b.type), `starts at ${b.init}`])));
+  }
   return out.join("\n") + "\n";
 }
 

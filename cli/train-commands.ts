@@ -7,7 +7,7 @@ import { CodegenError } from "../compiler/wgsl/limits.js";
 import { optimizers, stateName, STEP_STATE } from "../compiler/optimizers/index.js";
 import { CheckpointError, checkTensorsMatch, joinProblems } from "../runtime/checkpoint.js";
 import { ManifestError } from "../runtime/manifest.js";
-import { CpuSession, initialParams } from "../sessions/cpu-session.js";
+import { bufferSpecs, CpuSession, initialBuffers, initialParams } from "../sessions/cpu-session.js";
 import { GpuDeviceError, GpuUnavailableError, type GpuContext } from "../runtime/device.js";
 import { GpuSession } from "../sessions/gpu-session.js";
 import { nodeDevice, parseAdapterChoice } from "../runtime/node/webgpu-node.js";
@@ -198,8 +198,11 @@ export async function loadWeights(session: Session, path: string, withState: boo
   const checkpoint = await readCheckpoint(path);
   const params = new Map<string, HostTensor>();
   const state = new Map<string, HostTensor>();
-  for (const [name, t] of checkpoint.tensors) (stateOwner(name, session) !== undefined ? state : params).set(name, t);
-  const problems = checkTensorsMatch(expectedParams(session.forward), params);
+  const buffers = new Map<string, HostTensor>();
+  const bufferNames = new Set((session.forward.buffers ?? []).map((b) => b.name));
+  for (const [name, t] of checkpoint.tensors) (bufferNames.has(name) ? buffers : stateOwner(name, session) !== undefined ? state : params).set(name, t);
+  // Running statistics are part of the model: a checkpoint of it holds them, as a PyTorch state dict does.
+  const problems = [...checkTensorsMatch(expectedParams(session.forward), params), ...checkTensorsMatch(bufferSpecs(session.forward), buffers, { what: "running statistic" })];
   if (problems.length > 0) throw new CheckpointError(`${path} does not fit this model: ${joinProblems(problems)}`);
   if (withState && state.size > 0) {
     const optimizer = session.forward.optimizer!.name;
@@ -219,6 +222,7 @@ export async function loadWeights(session: Session, path: string, withState: boo
     if (stateProblems.length > 0) throw new CheckpointError(`${path}: its optimizer state does not fit this model: ${joinProblems(stateProblems)}`);
   }
   for (const p of session.forward.params) session.params.set(p.name, checkpoint.tensors.get(p.name)!);
+  for (const [name, t] of buffers) session.state.set(name, t);
   if (withState) for (const [name, t] of state) session.state.set(name, t);
   return { metadata: checkpoint.metadata, state: !withState ? "ignored" : state.size > 0 ? "restored" : "fresh" };
 }
@@ -331,7 +335,8 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
     const tensors = await checkpointTensors(session);
     checkSavable(tensors, flags.save);
     await writeCheckpoint(flags.save, tensors, { format: "dlg", model: modelName, optimizer: optimizer.name });
-    if (!flags.json) io.stderr(`saved ${session.params.size} parameters and ${session.state.size} optimizer tensors to ${flags.save}\n`);
+    const running = session.forward.buffers?.length ?? 0;
+    if (!flags.json) io.stderr(`saved ${session.params.size} parameters${running > 0 ? `, ${running} running statistics` : ""} and ${session.state.size - running} optimizer tensors to ${flags.save}\n`);
   }
   return 0;
 }
@@ -365,9 +370,10 @@ export async function runCommand(graph: Graph, modelName: string, flags: RunFlag
 export async function initCommand(graph: Graph, modelName: string, seed: number, out: string, source: string, io: CliIO): Promise<number> {
   checkOutputFile("-o", out, [{ path: source, role: "the model source" }]);
   checkHostMemory(graph, modelName, false);
-  const params = initialParams(graph, seed);
+  const params = new Map([...initialParams(graph, seed), ...initialBuffers(graph)]);
   await writeCheckpoint(out, params, { format: "dlg", model: modelName, seed: String(seed) });
-  io.stderr(`wrote ${params.size} initial parameters (seed ${seed}) to ${out}\n`);
+  const running = graph.buffers?.length ?? 0;
+  io.stderr(`wrote ${params.size - running} initial parameters${running > 0 ? ` and ${running} running statistics` : ""} (seed ${seed}) to ${out}\n`);
   return 0;
 }
 

@@ -63,10 +63,12 @@ export const compile = checkSource;
  */
 export function programGraph(forward: Graph, kind: ProgramKind, optimizer?: Optimizer): Graph {
   if (kind === "forward") return forward;
-  if (kind === "backward") return buildBackward(forward);
+  // Gradients and training steps use the batch's statistics (batch_norm), as PyTorch's model.train() does.
+  const training = forward.training ?? forward;
+  if (kind === "backward") return buildBackward(training);
   const chosen = optimizer ?? forward.optimizer;
-  if (!chosen || forward.loss === undefined) throw new Error("internal: the model has no `train` statement");
-  return buildTrainStep(forward, chosen);
+  if (!chosen || training.loss === undefined) throw new Error("internal: the model has no `train` statement");
+  return buildTrainStep(training, chosen);
 }
 
 export interface LowerOptions {

@@ -212,14 +212,17 @@ export class GpuModel {
     if (!p) {
       p = (async () => {
         const manifest = await this.source.program(kind, shapes, read);
+        // Any program may read state (evaluation reads batch_norm's running statistics); only training updates it.
+        await guarded(this.options.gpu, "allocating the model's state", () => {
+          for (const b of manifest.buffers) {
+            if (b.kind !== "state" || this.stateSlots.has(b.name!)) continue;
+            const slot: Slot = { dtype: b.dtype ?? "f32", shape: [...(b.shape ?? [b.bytes / 4])], buffers: [] };
+            this.stateSlots.set(b.name!, slot);
+            this.store(slot, b.name!, new Float32Array(b.bytes / 4).fill(b.init ?? 0));
+          }
+        });
         if (kind === "train") {
           await guarded(this.options.gpu, "allocating the optimizer state", () => {
-            for (const b of manifest.buffers) {
-              if (b.kind !== "state" || this.stateSlots.has(b.name!)) continue;
-              const slot: Slot = { dtype: b.dtype ?? "f32", shape: [...(b.shape ?? [b.bytes / 4])], buffers: [] };
-              this.stateSlots.set(b.name!, slot);
-              this.store(slot, b.name!, new Float32Array(b.bytes / 4).fill(b.init ?? 0));
-            }
             for (const b of manifest.buffers) {
               if (b.kind !== "update") continue;
               const slot = this.slotOf(b.name!);

@@ -32,7 +32,18 @@ export function paramSpecs(forward: Graph): ParamSpec[] {
 
 /** The optimizer state a training step keeps (names, dtypes, shapes): what a checkpoint's state must be exactly. */
 export function stateSpecs(trainStep: Graph): ExpectedTensor[] {
-  return (trainStep.state ?? []).map((s) => ({ name: s.name, dtype: s.type.dtype === "i32" ? "i32" : "f32", shape: s.type.shape.map((d) => d.constValue()!) }));
+  const buffers = new Set((trainStep.buffers ?? []).map((b) => b.name));
+  return (trainStep.state ?? []).filter((s) => !buffers.has(s.name)).map((s) => ({ name: s.name, dtype: s.type.dtype === "i32" ? "i32" : "f32", shape: s.type.shape.map((d) => d.constValue()!) }));
+}
+
+/** The model's non-trainable state (running statistics): part of the model, in every checkpoint of it. */
+export function bufferSpecs(forward: Graph): ExpectedTensor[] {
+  return (forward.buffers ?? []).map((b) => ({ name: b.name, dtype: "f32", shape: b.type.shape.map((d) => d.constValue()!) }));
+}
+
+/** The running statistics a model starts with (PyTorch's: means 0, variances 1, no batches tracked). */
+export function initialBuffers(forward: Graph): Map<string, HostTensor> {
+  return new Map((forward.buffers ?? []).map((b) => [b.name, hostTensor("f32", b.type.shape.map((d) => d.constValue()!), new Float32Array(b.type.shape.reduce((n, d) => n * d.constValue()!, 1)).fill(b.init))]));
 }
 
 /** The parameters training starts from for `seed` (what `dlg init` writes). */
@@ -54,6 +65,7 @@ export class CpuSession {
 
   constructor(readonly forward: Graph, private readonly options: SessionOptions) {
     this.params = initialParams(forward, options.seed);
+    for (const [name, t] of initialBuffers(forward)) this.state.set(name, t);
     this.dropoutRandom = streams(options.seed).dropout;
   }
 

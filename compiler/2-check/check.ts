@@ -10,7 +10,7 @@
 //   type-exprs.ts      declared types, dims, unification
 //   classifier.ts      what training scores accuracy on
 import type { ModelDecl, Program } from "../1-parse/ast.js";
-import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import type { Graph } from "../ir/graph.js";
 import "../ops/index.js";
@@ -38,6 +38,11 @@ export interface CheckOptions {
    * checked as if the inputs declared these numbers, so a recurrence over such a dim can be unrolled.
    */
   dims?: Readonly<Record<string, number>>;
+  /**
+   * The mode mode-dependent layers are lowered in (default "eval"). A model with such a layer is checked in both:
+   * its graph is the evaluation one and carries the training one (`graph.training`).
+   */
+  mode?: "train" | "eval";
 }
 
 export interface CheckResult {
@@ -48,7 +53,8 @@ export interface CheckResult {
 }
 
 export function checkProgram(program: Program, bag: DiagnosticBag, options: CheckOptions = {}): CheckResult {
-  const ctx: CheckContext = new CheckContext(program, bag, {
+  const mode = options.mode ?? "eval";
+  const ctx: CheckContext = new CheckContext(program, bag, mode, {
     eval: (expr, frame) => evalExpr(ctx, expr, frame),
     execBody: (stmts, frame) => execBody(ctx, stmts, frame),
   });
@@ -70,6 +76,14 @@ export function checkProgram(program: Program, bag: DiagnosticBag, options: Chec
   if (graph.loss !== undefined && ctx.bag.errorCount === 0) warnUntrainedParams(ctx, model);
   const declaresResult = model.body.some((s) => s.kind === "output" || s.kind === "train");
   if (!declaresResult) ctx.report("noOutput", model.name.span, { model: model.name.name });
+  if (ctx.modeDependent) {
+    graph.mode = mode;
+    if (mode === "eval" && ctx.bag.errorCount === 0) {
+      // The same program, so the same diagnostics: the second check's are not reported again.
+      const training = checkProgram(program, new DiagnosticBag(bag.file), { ...options, mode: "train" });
+      graph.training = training.graph;
+    }
+  }
   const bindings = [...ctx.bindings.values()].sort((a, b) => a.span.start - b.span.start);
   return { model: model.name.name, graph, bindings, hyperparameters };
 }

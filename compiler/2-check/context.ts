@@ -64,7 +64,10 @@ export class CheckContext {
   /** Class scores and labels that a classification loss compared, in call order (see `classifierOf`). */
   readonly scored: { scores: NodeId; labels: NodeId }[] = [];
 
-  constructor(readonly program: Program, readonly bag: DiagnosticBag, private readonly evaluator: Evaluator) {}
+  /** Set when a layer lowered differently in training and evaluation (batch_norm): the model is checked in both. */
+  modeDependent = false;
+
+  constructor(readonly program: Program, readonly bag: DiagnosticBag, readonly mode: "train" | "eval", private readonly evaluator: Evaluator) {}
 
   eval(expr: Expr, frame: Frame): Value {
     return this.evaluator.eval(expr, frame);

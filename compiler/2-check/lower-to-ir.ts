@@ -142,6 +142,12 @@ export interface LayerContext {
   dimScalar(d: Dim): TensorValue;
   /** A parameter named `<layer>.<suffix>`; several calls of one layer share `<layer>`. */
   param(suffix: string, shape: readonly Dim[], init: InitSpec, dtype?: DType): TensorValue;
+  /** The mode the model is lowered in; reading it marks the model as checked in both (see CheckOptions.mode). */
+  readonly mode: "train" | "eval";
+  /** Non-trainable state named `<layer>.<suffix>` (running statistics), starting at `init`, saved with the model. */
+  buffer(suffix: string, shape: readonly Dim[], init: number): TensorValue;
+  /** The value a training step stores into `buffer`. */
+  updateBuffer(buffer: TensorValue, next: TensorValue): void;
   fail(error: ShapeError, span?: Span): never;
   /** Declares that a classification loss compares `scores` (class scores, classes last) with integer `labels`. */
   scores(scores: TensorValue, labels: TensorValue): void;

@@ -33,6 +33,25 @@ export function lowering(ctx: CheckContext, callee: string, span: Span, frame: F
       const name = frame.naming.qualify(layerName, suffix);
       return ctx.declareParam(name, { dtype, shape }, init, span);
     },
+    get mode() {
+      ctx.modeDependent = true;
+      return ctx.mode;
+    },
+    buffer: (suffix, shape, init) => {
+      if (ctx.sharedParams) throw new ShapeFailure({ key: "badValue", params: { what: `${callee} inside the step of a scan`, value: "running statistics per step", expected: "a layer without running state (normalize the sequence before or after the scan)" } });
+      layerName ??= frame.naming.claim(frame.bindingName || callee);
+      const name = frame.naming.qualify(layerName, suffix);
+      if ((builder.graph.buffers ?? []).some((b) => b.name === name)) throw new ShapeFailure({ key: "duplicateDefinition", params: { kind: "state tensor", name } });
+      const type = { dtype: "f32" as const, shape };
+      const value = builder.op("state", [], { name, dtype: "f32", shape }, span, name);
+      (builder.graph.buffers ??= []).push({ name, node: value.node, type, init });
+      return value;
+    },
+    updateBuffer: (buffer, next) => {
+      const entry = builder.graph.buffers?.find((b) => b.node === buffer.node);
+      if (!entry) throw new Error("internal: updateBuffer of a value that is no buffer");
+      entry.update = next.node;
+    },
     fail: (error, at) => {
       throw new ShapeFailure(error, at);
     },

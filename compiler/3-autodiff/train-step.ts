@@ -46,6 +46,12 @@ export function buildTrainStep(forward: Graph, optimizer: Optimizer): Graph {
     }
     updates.push({ name, node: next.param.node });
   });
+  // Running statistics: read as state, replaced by the value this step's batch gives them.
+  for (const buffer of graph.buffers ?? []) {
+    if (buffer.update === undefined) throw new Error(`internal: buffer ${buffer.name} has no update in a training graph`);
+    state.push({ name: buffer.name, node: buffer.node, type: buffer.type, init: buffer.init });
+    updates.push({ name: buffer.name, node: buffer.update });
+  }
   graph.state = state;
   graph.updates = updates;
   return graph;

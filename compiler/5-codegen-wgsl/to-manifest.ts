@@ -53,7 +53,7 @@ export function manifestDraft(graph: Graph, plan: ProgramPlan, options: Manifest
     if (b.source || b.folded || updateOf.has(u.node)) throw new Error(`internal: the update of ${u.name} (%${u.node}) is not a computed node of its own`);
     updateOf.set(u.node, u.name);
   }
-  const stateInit = new Map((graph.state ?? []).map((s) => [s.name, s.init]));
+  const stateInit = new Map([...(graph.buffers ?? []), ...(graph.state ?? [])].map((s) => [s.name, s.init]));
   const read = new Map<NodeId, string>();
   for (const r of options.read) if (!read.has(r.node)) read.set(r.node, r.name ?? `%${r.node}`);
 

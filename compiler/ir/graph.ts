@@ -48,6 +48,19 @@ export interface Graph {
    */
   labelInputs?: { input: string; classes: number }[];
   optimizer?: Optimizer;
+  /**
+   * Which statistics mode-dependent layers use (batch_norm): "train" (the batch's, updating running statistics) or
+   * "eval" (the running ones). Absent for a model with no such layer. Dropout's mask is drawn only when a training
+   * step runs, whatever the graph's mode: `dlg grad` differentiates the training graph without dropout.
+   */
+  mode?: "train" | "eval";
+  /** The same model in training mode, where `mode` is "eval": what gradients and training steps are built from. */
+  training?: Graph;
+  /**
+   * Non-trainable model state (PyTorch's buffers: batch_norm's running statistics), read through op `state` and saved
+   * in checkpoints beside the parameters. In training mode, `update` is the value a training step stores.
+   */
+  buffers?: { name: string; node: NodeId; type: TensorType; init: number; update?: NodeId }[];
   /** After autodiff: d loss / d parameter, by parameter name. */
   grads?: { name: string; node: NodeId }[];
   /** Optimizer state a training step reads (sources of op `state`), with how each starts. */
