@@ -9,9 +9,11 @@ import { bindDims } from "../compiler/ir/interpret.js";
 import type { Graph } from "../compiler/ir/graph.js";
 import type { OpAttrs } from "../compiler/ir/registry.js";
 import type { Split } from "../runtime/train.js";
+import type { Tokenization } from "../runtime/data/text.js";
 import { renderGraph, type GraphFormat } from "../compiler/ir/render.js";
 import type { SourceFile } from "../compiler/diagnostics/span.js";
 import { compileCommand } from "./compile-command.js";
+import { sampleCommand } from "./sample-command.js";
 import { FileSystemError, UsageError, type CliIO } from "./io.js";
 import { atomicWriteFile, ioReason } from "../runtime/node/atomic-write.js";
 import { checkReport, checkToJson, diagnosticsText } from "./render.js";
@@ -29,9 +31,10 @@ commands:
   graph FILE [--model NAME] [--set k=v]... [--dim D=n]... [--format dot|mermaid]
                       the forward graph of primitive ops
   train FILE --data SOURCE [--epochs E] [--batch B] [--lr X] [--seed S] [--backend auto|webgpu|cpu] [--adapter A]
-             [--save F] [--resume F] [--holdout P | --test-data F] [--json]
-                      train; SOURCE is mnist, iris, a .safetensors or a .csv file; auto (the default) uses the
-                      WebGPU adapter when there is one, else the CPU reference with a warning
+             [--save F] [--resume F] [--holdout P | --test-data F] [--tokens bytes|chars] [--json]
+                      train; SOURCE is mnist, iris, a .safetensors, .csv or .txt file (a text, also any file
+                      with --tokens: windows of the model's tokens: i32[B, T], the last 10% held out); auto (the default)
+                      uses the WebGPU adapter when there is one, else the CPU reference with a warning
   run FILE --weights F --data SOURCE [--batch B] [--backend auto|webgpu|cpu] [--json]
                       evaluate saved weights on the held-out split
   init FILE [--seed S] -o W.safetensors
@@ -40,6 +43,11 @@ commands:
                       loss and gradients on the first B training rows (no shuffling, no dropout; CPU by default)
   compile FILE --batch N -o DIR [--lr X] [--no-fuse] [--json]
                       WGSL kernels and a manifest.json for batch N, loadable without the compiler
+  sample FILE --weights W [--prompt TEXT] [--length N] [--temperature X] [--top-k K] [--seed S] [--backend B]
+                      text from a model trained on text (causal: tokens see only the past)
+
+model options (every command that reads a model): --model NAME, --set k=v (a hyperparameter),
+  --dim D=n (a size for a symbolic input dim, e.g. a sequence length)
 
 exit status: 0 ok, 1 errors in the program, 2 bad usage`;
 
@@ -128,6 +136,8 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       return executeCommand(command, rest, io);
     case "compile":
       return compileFileCommand(rest, io);
+    case "sample":
+      return sampleFileCommand(rest, io);
     case "help":
     case "--help":
     case "-h":
@@ -137,7 +147,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       io.stderr(USAGE + "\n");
       return 2;
     default:
-      throw new UsageError(`unknown command '${command}' (commands: check, fmt, graph, train, run, init, grad, compile; see dlg --help)`);
+      throw new UsageError(`unknown command '${command}' (commands: check, fmt, graph, train, run, init, grad, compile, sample; see dlg --help)`);
   }
 }
 
@@ -279,6 +289,35 @@ async function compileFileCommand(args: readonly string[], io: CliIO): Promise<n
   }, io);
 }
 
+async function sampleFileCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const { file, values } = parseCommandArgs("sample", args, {
+    ...modelOptions,
+    weights: { type: "string" },
+    prompt: { type: "string", default: "" },
+    length: { type: "string" },
+    temperature: { type: "string" },
+    "top-k": { type: "string" },
+    seed: { type: "string" },
+    backend: { type: "string" },
+    adapter: { type: "string" },
+  });
+  if (values.weights === undefined) throw new UsageError("sample: missing --weights W");
+  const length = positiveInt("length", values.length, 200);
+  const temperature = values.temperature === undefined ? 1 : Number(values.temperature);
+  if (!(Number.isFinite(temperature) && temperature >= 0)) throw new UsageError(`--temperature expects a number >= 0 (0 picks the most likely token), got '${values.temperature}'`);
+  const topK = values["top-k"] === undefined ? undefined : positiveInt("top-k", values["top-k"], 1);
+  const backend = { backend: requireBackend(values.backend, "auto"), adapter: requireAdapter(values.adapter) };
+  const seed = seedOf(values.seed);
+  const source = readSource(file);
+  const options = checkOptionsOf(values);
+  const result = compile(source.text, source.path, options);
+  io.stderr(diagnosticsText(result, source, io.color));
+  if (!result.ok || !result.check) return 1;
+  return sampleCommand(result.check.graph, result.check.model ?? "model", {
+    ...backend, weights: values.weights, prompt: values.prompt as string, length, temperature, seed, ...(topK !== undefined ? { topK } : {}),
+  }, io);
+}
+
 const executeOptions = {
   ...modelOptions,
   data: { type: "string" },
@@ -293,16 +332,17 @@ const executeOptions = {
   weights: { type: "string" },
   holdout: { type: "string" },
   "test-data": { type: "string" },
+  tokens: { type: "string" },
   output: { type: "string", short: "o" },
   json: { type: "boolean" },
 } as const satisfies ParseArgsConfig["options"];
 
 /** Options each command accepts beyond the model options; the rest are refused, not silently ignored. */
 const ACCEPTED: Record<string, readonly string[]> = {
-  train: ["data", "epochs", "batch", "lr", "seed", "backend", "adapter", "save", "resume", "holdout", "test-data", "json"],
-  run: ["data", "weights", "batch", "backend", "adapter", "holdout", "test-data", "json"],
+  train: ["data", "epochs", "batch", "lr", "seed", "backend", "adapter", "save", "resume", "holdout", "test-data", "tokens", "json"],
+  run: ["data", "weights", "batch", "backend", "adapter", "holdout", "test-data", "tokens", "json"],
   init: ["seed", "output"],
-  grad: ["data", "weights", "batch", "backend", "adapter", "holdout", "test-data", "output"],
+  grad: ["data", "weights", "batch", "backend", "adapter", "holdout", "test-data", "tokens", "output"],
 };
 
 async function executeCommand(command: string, args: readonly string[], io: CliIO): Promise<number> {
@@ -315,6 +355,8 @@ async function executeCommand(command: string, args: readonly string[], io: CliI
     if (v === undefined) throw new UsageError(`${command}: missing ${flag}`);
     return v;
   };
+  const tokens = values.tokens as Tokenization | undefined;
+  if (tokens !== undefined && tokens !== "bytes" && tokens !== "chars") throw new UsageError(`--tokens must be bytes or chars, got '${tokens}'`);
   if (values.holdout !== undefined && values["test-data"] !== undefined) throw new UsageError(`${command}: --holdout and --test-data exclude each other`);
   const holdout = values.holdout === undefined ? undefined : Number(values.holdout);
   if (holdout !== undefined && !(holdout > 0 && holdout < 1)) throw new UsageError(`--holdout expects a fraction between 0 and 1, got '${values.holdout}'`);
@@ -329,6 +371,7 @@ async function executeCommand(command: string, args: readonly string[], io: CliI
     data: need("data", "--data SOURCE"),
     ...(holdout !== undefined ? { holdout } : {}),
     ...(values["test-data"] !== undefined ? { testFile: values["test-data"] } : {}),
+    ...(tokens !== undefined ? { tokens } : {}),
   });
   if (command === "init") need("output", "-o W.safetensors");
   if (command === "grad") need("output", "-o G.safetensors");

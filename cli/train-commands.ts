@@ -19,6 +19,7 @@ import { OutputDirError } from "../runtime/node/compiled-dir.js";
 import { firstNonFinite, hostTensor, sliceRows, type HostTensor } from "../runtime/tensor.js";
 import { checkOutputFile, sameFile, type InputFile } from "./output-paths.js";
 import { evaluate, train, TrainingError, type EpochReport, type Split } from "../runtime/train.js";
+import type { TextEncoding, Tokenization } from "../runtime/data/text.js";
 import { ResourceError, UsageError, type CliIO } from "./io.js";
 import { totalmem } from "node:os";
 import { constants as bufferConstants } from "node:buffer";
@@ -67,7 +68,7 @@ export function requireAdapter(text: string | undefined): "auto" | "vulkan" | "g
   return choice;
 }
 
-type Session = CpuSession | GpuSession;
+export type Session = CpuSession | GpuSession;
 
 export interface BackendFlags {
   backend: Backend;
@@ -105,7 +106,7 @@ export function checkHostMemory(graph: Graph, modelName: string, training: boole
 }
 
 /** A session on the chosen backend; the GPU one says which adapter it got. */
-async function openSession(graph: Graph, flags: BackendFlags, options: ConstructorParameters<typeof CpuSession>[1], io: CliIO, quiet: boolean): Promise<Session> {
+export async function openSession(graph: Graph, flags: BackendFlags, options: ConstructorParameters<typeof CpuSession>[1], io: CliIO, quiet: boolean): Promise<Session> {
   if (flags.backend === "cpu") return new CpuSession(graph, options);
   let gpu: GpuContext;
   try {
@@ -132,7 +133,38 @@ function modelInputs(graph: Graph): ModelInput[] {
   }));
 }
 
+/** How a checkpoint's model reads text, from its metadata; undefined for a model not trained on text. */
+export function textEncodingOf(metadata: Readonly<Record<string, string>>, path: string): TextEncoding | undefined {
+  const tokenization = metadata["tokens"];
+  if (tokenization === undefined) return undefined;
+  if (tokenization === "bytes") return { tokenization };
+  if (tokenization !== "chars") throw new CheckpointError(`${path}: its metadata says tokens are ${JSON.stringify(tokenization)}, not bytes or chars`);
+  let vocabulary: unknown;
+  try {
+    vocabulary = JSON.parse(metadata["vocabulary"] ?? "");
+  } catch {
+    vocabulary = undefined;
+  }
+  if (!Array.isArray(vocabulary) || vocabulary.length === 0 || !vocabulary.every((c) => typeof c === "string" && c.length > 0))
+    throw new CheckpointError(`${path}: a model of characters needs its vocabulary (a JSON list of characters) in the metadata, and this one has ${metadata["vocabulary"] === undefined ? "none" : "a damaged one"}`);
+  return { tokenization, vocabulary: vocabulary as string[] };
+}
+
+/** The metadata that lets a checkpoint read and write text again. */
+function textMetadata(text: TextEncoding | undefined): Record<string, string> {
+  if (!text) return {};
+  return { tokens: text.tokenization, ...(text.vocabulary ? { vocabulary: JSON.stringify(text.vocabulary) } : {}) };
+}
+
+/** The window of a model that reads text: T of its input `tokens: i32[B, T]`. */
+function textWindow(graph: Graph): number | undefined {
+  return graph.inputs.find((i) => i.name === "tokens")?.type.shape[1]?.constValue();
+}
+
 export interface DataFlags {
+  /** For a text source: tokenize by bytes or characters (`--tokens`), or as a checkpoint's model did. */
+  tokens?: Tokenization;
+  text?: TextEncoding;
   /** The model again with the lengths of its recurrences taken from the data (see `needsLengths`). */
   bindLengths?: (graph: Graph, split: Split) => Graph;
   data: string;
@@ -144,11 +176,20 @@ export interface DataFlags {
  * Loads a data source and binds it to the model's inputs by name, then checks every value a step would trip on
  * (labels outside the classes, in either split) so that no run stops after its first epoch for a bad row.
  */
-export async function loadBoundData(graph: Graph, flags: DataFlags): Promise<{ train: Split; test: Split }> {
+export async function loadBoundData(graph: Graph, flags: DataFlags): Promise<{ train: Split; test: Split; notes: string[]; text?: TextEncoding }> {
+  if (flags.text && flags.tokens !== undefined && flags.tokens !== flags.text.tokenization)
+    throw new UsageError(`--tokens ${flags.tokens}: the weights are of a model trained on ${flags.text.tokenization}`);
+  const tokenization = flags.text?.tokenization ?? flags.tokens ?? "bytes";
   const dataset = await loadDataset(flags.data, {
     ...(flags.holdout !== undefined ? { holdout: flags.holdout } : {}),
     ...(flags.testFile !== undefined ? { testFile: flags.testFile } : {}),
+    text: { window: textWindow(graph), tokenization, forced: flags.tokens !== undefined, ...(flags.text?.vocabulary ? { vocabulary: flags.text.vocabulary } : {}) },
   });
+  if (dataset.text?.vocabulary) {
+    const classes = graph.labelInputs?.find((l) => l.input === "targets")?.classes;
+    if (classes !== undefined && classes < dataset.text.vocabulary.length)
+      throw new DataError(`${flags.data} uses ${dataset.text.vocabulary.length} distinct characters, more than the model's ${classes} classes (its vocabulary)`);
+  }
   const bound = bindInputs(modelInputs(graph), dataset);
   const train = nameRecord<HostTensor>();
   const test = nameRecord<HostTensor>();
@@ -167,8 +208,10 @@ export async function loadBoundData(graph: Graph, flags: DataFlags): Promise<{ t
     checkLabels(train[input]!, classes, field, where("train"));
     checkLabels(test[input]!, classes, field, where("test"));
   }
-  return { train, test };
+  return { train, test, notes: dataset.notes ?? [], ...(dataset.text ? { text: dataset.text } : {}) };
 }
+
+type BoundData = Awaited<ReturnType<typeof loadBoundData>>;
 
 /** A model holding a recurrence over a symbolic length: it runs only once that length is bound. */
 export function needsLengths(graph: Graph): boolean {
@@ -176,7 +219,7 @@ export function needsLengths(graph: Graph): boolean {
 }
 
 /** Loads the data, and binds the model's recurrence lengths from it when it needs them. */
-async function modelForData(graph: Graph, flags: DataFlags): Promise<{ graph: Graph; data: { train: Split; test: Split } }> {
+async function modelForData(graph: Graph, flags: DataFlags): Promise<{ graph: Graph; data: BoundData }> {
   const data = await loadBoundData(graph, flags);
   return { graph: needsLengths(graph) && flags.bindLengths ? flags.bindLengths(graph, data.train) : graph, data };
 }
@@ -246,9 +289,11 @@ async function checkpointTensors(session: Session): Promise<Map<string, HostTens
   return new Map([...(await session.params.toMap()), ...(await session.state.toMap())]);
 }
 
-function formatReport(r: EpochReport, epochs: number): string {
+function formatReport(r: EpochReport, epochs: number, text: boolean): string {
   const acc = r.accuracy === null ? "" : `  accuracy ${(r.accuracy * 100).toFixed(2)}%`;
-  return `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  loss ${r.loss.toFixed(4)}  held-out loss ${r.testLoss.toFixed(4)}${acc}  ${r.seconds.toFixed(1)}s`;
+  // A text model's cross-entropy in nats per token, as bits: what character models are compared by.
+  const bits = text ? ` (${(r.testLoss / Math.LN2).toFixed(3)} bits/token)` : "";
+  return `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  loss ${r.loss.toFixed(4)}  held-out loss ${r.testLoss.toFixed(4)}${bits}${acc}  ${r.seconds.toFixed(1)}s`;
 }
 
 export interface TrainFlags extends DataFlags, BackendFlags {
@@ -292,6 +337,11 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
   }
   const optimizer = flags.lr !== undefined ? { ...graph.optimizer, args: { ...graph.optimizer.args, lr: flags.lr } } : graph.optimizer;
   checkHostMemory(graph, modelName, true);
+  // Resumed training reads the text as the checkpoint's model did (its character ids).
+  if (flags.resume !== undefined && flags.data.toLowerCase().endsWith(".txt")) {
+    const text = textEncodingOf((await readCheckpoint(flags.resume)).metadata, flags.resume);
+    if (text) flags = { ...flags, text };
+  }
   const { graph: bound, data } = await modelForData(graph, flags);
   graph = bound;
   const session = await openSession(graph, flags, { seed: flags.seed, optimizer }, io, flags.json);
@@ -300,6 +350,7 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
     if (loaded.state === "fresh") io.stderr(`dlg: note: ${flags.resume} holds no optimizer state; ${optimizer.name} starts from fresh state\n`);
   }
   const rows = Object.values(data.train)[0]?.shape[0] ?? 0;
+  if (!flags.json) for (const note of data.notes) io.stderr(`${note}\n`);
   if (!flags.json) io.stderr(`training ${modelName} on ${rows} rows (${flags.data}), backend ${session.backend}, batch ${flags.batch}, ${optimizer.name}(lr ${optimizer.args["lr"]})\n`);
   const adapter = adapterOf(session);
   const bar = flags.progress && !flags.json
@@ -322,7 +373,7 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
       onEpoch: (r) => {
         bar?.stop();
         if (flags.json) io.stdout(JSON.stringify({ epoch: r.epoch, loss: r.loss, accuracy: r.accuracy, seconds: r.seconds, backend: r.backend, ...(adapter ? { adapter } : {}) }) + "\n");
-        else io.stdout(formatReport(r, flags.epochs) + "\n");
+        else io.stdout(formatReport(r, flags.epochs, data.text !== undefined) + "\n");
       },
     });
   } catch (e) {
@@ -334,7 +385,7 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
   if (flags.save) {
     const tensors = await checkpointTensors(session);
     checkSavable(tensors, flags.save);
-    await writeCheckpoint(flags.save, tensors, { format: "dlg", model: modelName, optimizer: optimizer.name });
+    await writeCheckpoint(flags.save, tensors, { format: "dlg", model: modelName, optimizer: optimizer.name, ...textMetadata(data.text) });
     const running = session.forward.buffers?.length ?? 0;
     if (!flags.json) io.stderr(`saved ${session.params.size} parameters${running > 0 ? `, ${running} running statistics` : ""} and ${session.state.size - running} optimizer tensors to ${flags.save}\n`);
   }
@@ -349,11 +400,12 @@ export interface RunFlags extends DataFlags, BackendFlags {
 
 export async function runCommand(graph: Graph, modelName: string, flags: RunFlags, io: CliIO): Promise<number> {
   checkHostMemory(graph, modelName, false);
-  let data: { train: Split; test: Split } | undefined;
+  let data: BoundData | undefined;
   if (needsLengths(graph)) ({ graph, data } = await modelForData(graph, flags));
   const session = await openSession(graph, flags, { seed: 0 }, io, flags.json);
-  await loadWeights(session, flags.weights, false);
-  data ??= await loadBoundData(graph, flags);
+  const { metadata } = await loadWeights(session, flags.weights, false);
+  const text = textEncodingOf(metadata, flags.weights);
+  data ??= await loadBoundData(graph, { ...flags, ...(text ? { text } : {}) });
   const rows = Object.values(data.test)[0]?.shape[0] ?? 0;
   const result = await evaluate(session, data.test, flags.batch);
   const adapter = adapterOf(session);
@@ -388,11 +440,12 @@ export async function gradCommand(graph: Graph, modelName: string, flags: GradFl
   if (graph.loss === undefined) throw new UsageError(`model ${modelName} has no loss (\`train LOSS with ...\`), so it has no gradient`);
   checkOutputFile("-o", flags.out, inputFiles(flags, { path: flags.weights, role: "the --weights checkpoint" }));
   checkHostMemory(graph, modelName, true);
-  let data: { train: Split; test: Split } | undefined;
+  let data: BoundData | undefined;
   if (needsLengths(graph)) ({ graph, data } = await modelForData(graph, flags));
   const session = await openSession(graph, flags, { seed: 0 }, io, false);
-  await loadWeights(session, flags.weights, false);
-  data ??= await loadBoundData(graph, flags);
+  const { metadata } = await loadWeights(session, flags.weights, false);
+  const text = textEncodingOf(metadata, flags.weights);
+  data ??= await loadBoundData(graph, { ...flags, ...(text ? { text } : {}) });
   const rows = Object.values(data.train)[0]?.shape[0] ?? 0;
   const take = Math.min(flags.batch, rows);
   const batch = Object.fromEntries(Object.entries(data.train).map(([k, v]) => [k, sliceRows(v, 0, take)]));

@@ -21,6 +21,8 @@ export interface Dataset {
    * about a row can name it in the file. Absent where a split is a whole source.
    */
   sourceRows?: { train: Int32Array; test: Int32Array };
+  /** For a text source: how its tokens map to text (saved with a model trained on it, needed to sample from it). */
+  text?: import("./text.js").TextEncoding;
   /** Things worth telling the user, one line each (e.g. how a text column was mapped to class indices). */
   notes?: string[];
 }
