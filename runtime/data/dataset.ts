@@ -22,9 +22,16 @@ export interface Dataset {
    */
   sourceRows?: { train: Int32Array; test: Int32Array };
   /** For a text source: how its tokens map to text (saved with a model trained on it, needed to sample from it). */
-  text?: import("./text.js").TextEncoding;
+  text?: TextEncoding;
   /** Things worth telling the user, one line each (e.g. how a text column was mapped to class indices). */
   notes?: string[];
+}
+
+/** How a text source's tokens map to text: saved with a model trained on it, needed to sample from it. */
+export interface TextEncoding {
+  tokenization: "bytes" | "chars";
+  /** For "chars": token i is vocabulary[i]. */
+  vocabulary?: string[];
 }
 
 /** A data source that cannot be loaded or does not fit the model. Messages are one line. */

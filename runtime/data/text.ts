@@ -5,9 +5,10 @@
 // was seen in training; training windows start at every token (as drawing random offsets would), fewer only for a
 // text so long that they would not fit in memory. Browser-safe.
 import { hostTensor } from "../tensor.js";
-import { DataError, type Dataset } from "./dataset.js";
+import { DataError, type Dataset, type TextEncoding } from "./dataset.js";
 
-export type Tokenization = "bytes" | "chars";
+export type Tokenization = TextEncoding["tokenization"];
+export type { TextEncoding };
 
 export interface TextOptions {
   /** The model's window T (tokens per row). */
@@ -19,12 +20,6 @@ export interface TextOptions {
   holdout?: number;
 }
 
-/** What a model trained on text needs to read and write text again, saved in its checkpoints. */
-export interface TextEncoding {
-  tokenization: Tokenization;
-  /** For "chars": token i is vocabulary[i]. */
-  vocabulary?: string[];
-}
 
 /** Rows of training windows at most, per field (int32s): 64 MiB each. */
 const MAX_TRAIN_ELEMENTS = 1 << 24;

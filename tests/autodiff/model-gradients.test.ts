@@ -6,7 +6,7 @@ import { buildBackward } from "../../compiler/3-autodiff/build-backward.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import { interpret, type HostValue } from "../../compiler/ir/interpret.js";
 import { verifyGraph } from "../../compiler/ir/verify.js";
-import { initialParams } from "../../sessions/cpu-session.js";
+import { initialBuffers, initialParams } from "../../sessions/cpu-session.js";
 import { Random } from "../../runtime/random.js";
 import { compileText } from "../helpers.js";
 
@@ -45,10 +45,12 @@ describe("gradients of whole example models", () => {
     it(`${file}: backward matches finite differences on sampled parameters`, () => {
       const result = compileText(readFileSync(`dsl-examples/${file}`, "utf8"), { overrides: OVERRIDES[file] ?? {} }, file);
       expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-      const graph = buildBackward(result.check!.graph);
+      // Gradients are of the training graph (batch statistics), as `dlg grad` and a training step take them.
+      const graph = buildBackward(result.check!.graph.training ?? result.check!.graph);
       expect(verifyGraph(graph)).toEqual([]);
       const random = new Random(2026);
       const values = randomInputs(graph, 2, random);
+      for (const [name, t] of initialBuffers(graph)) values.set(name, { shape: t.shape, data: Float64Array.from(t.data) });
       for (const [name, t] of initialParams(graph, 4)) values.set(name, { shape: t.shape, data: Float64Array.from(t.data, (x) => x + 0.05 * random.normal()) });
       const analytic = interpret(graph, values, { precision: "f64", keep: graph.grads!.map((g) => g.node) });
       const lossAt = (v: Map<string, HostValue>) => interpret(graph, v, { precision: "f64", keep: [graph.loss!] }).get(graph.loss!)!.data[0]!;

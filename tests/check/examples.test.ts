@@ -1,13 +1,13 @@
 // The example models in dsl-examples/: each checks clean, has the expected output and loss types, and exactly the
 // parameter count given by a hand-written formula (the conventions of LANGUAGE.md, "Parameter counts").
 import { ROOT } from "../helpers.js";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CompileResult } from "../../compiler/index.js";
 import { verifyGraph } from "../../compiler/ir/verify.js";
 import { formatType } from "../../compiler/ir/types.js";
-import { compileText, runCli } from "../helpers.js";
+import { bindingType, compileText, runCli } from "../helpers.js";
 
 const dir = join(ROOT, "dsl-examples");
 
@@ -222,10 +222,40 @@ describe("iris-mlp.dlg", () => {
 
 describe("the examples' formatting", () => {
   it("is canonical: dlg fmt leaves every example unchanged", async () => {
-    for (const file of ["mnist-mlp.dlg", "lenet.dlg", "residual-mlp.dlg", "gpt.dlg", "iris-mlp.dlg"]) {
+    const examples = readdirSync(dir).filter((f) => f.endsWith(".dlg"));
+    expect(examples.length).toBeGreaterThanOrEqual(10);
+    for (const file of examples) {
       const r = await runCli(["fmt", join("dsl-examples", file), "--check"]);
       expect(r.stderr, file).toBe("");
       expect(r.code, file).toBe(0);
     }
+  });
+});
+
+describe("the sequence and normalization examples", () => {
+  it("seq-mnist-lstm.dlg: PyTorch's LSTM parameter count, names and shapes", () => {
+    const r = compileExample("seq-mnist-lstm.dlg");
+    expect(r.diagnostics).toEqual([]);
+    const params = r.check!.graph.params.map((p) => `${p.name} ${formatType(p.type)}`);
+    expect(params).toEqual(["h.weight_ih f32[28, 512]", "h.weight_hh f32[128, 512]", "h.bias_ih f32[512]", "h.bias_hh f32[512]", "logits.weight f32[128, 10]", "logits.bias f32[10]"]);
+    // torch.nn.LSTM(28, 128): 4*128*(28+128) + 2*4*128 = 80,896
+    expect(r.check!.graph.params.slice(0, 4).reduce((n, p) => n + p.type.shape.reduce((a, d) => a * d.constValue()!, 1), 0)).toBe(80_896);
+  });
+
+  it("lenet-bn.dlg: running statistics for every batch_norm, a training graph beside the evaluation one", () => {
+    const r = compileExample("lenet-bn.dlg");
+    expect(r.diagnostics).toEqual([]);
+    const graph = r.check!.graph;
+    expect(graph.mode).toBe("eval");
+    expect(graph.training?.mode).toBe("train");
+    expect(graph.buffers!.map((b) => b.name)).toEqual(["conv1_bn", "conv2_bn", "fc1_bn", "fc2_bn"].flatMap((l) => [`${l}.running_mean`, `${l}.running_var`, `${l}.num_batches_tracked`]));
+    expect(graph.buffers!.every((b) => b.update === undefined)).toBe(true);
+    expect(graph.training!.buffers!.every((b) => b.update !== undefined)).toBe(true);
+    expect(graph.training!.params.map((p) => p.name)).toEqual(graph.params.map((p) => p.name));
+  });
+
+  it("forecast.dlg and char-gpt.dlg check clean", () => {
+    expect(compileExample("forecast.dlg").diagnostics).toEqual([]);
+    expect(bindingType(compileExample("char-gpt.dlg"), "logits")).toBe("f32[B, 64, 256]");
   });
 });

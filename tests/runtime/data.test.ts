@@ -299,7 +299,7 @@ describe("safetensors datasets", () => {
 
 describe("loadDataset", () => {
   it("names the sources it knows when given another", async () => {
-    await expectRejects(loadDataset("cifar10"), DataError, "unknown data source `cifar10`: use mnist, iris, a .safetensors file or a .csv file");
+    await expectRejects(loadDataset("cifar10"), DataError, "unknown data source `cifar10`: use mnist, iris, a .safetensors, .csv or .txt file");
   });
 
   it("refuses a split option for a built-in dataset rather than ignoring it", async () => {

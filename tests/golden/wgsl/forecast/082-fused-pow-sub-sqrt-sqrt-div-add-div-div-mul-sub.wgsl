@@ -1,0 +1,45 @@
+// fused pow, sub, sqrt, sqrt, div, add, div, div, mul, sub -> f32[1]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read> src2: array<f32>;
+@group(0) @binding(3) var<storage, read> src3: array<f32>;
+@group(0) @binding(4) var<storage, read> src4: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dst1: array<f32>;
+@group(0) @binding(7) var<storage, read_write> status: array<atomic<u32>, 2>;
+
+fn dlg_pow(x: f32, y: f32) -> f32 {
+  if (y == 0.0) { return 1.0; }
+  if (x == 0.0) { return select(0.0, bitcast<f32>(dlg_pos_inf_bits), y < 0.0); }
+  let r = exp2(y * log2(abs(x)));
+  if (x < 0.0) {
+    if (fract(y) != 0.0) { return bitcast<f32>(dlg_nan_bits); }
+    return select(r, -r, fract(y * 0.5) != 0.0);
+  }
+  return r;
+}
+var<private> dlg_pos_inf_bits: u32 = 0x7f800000u;
+var<private> dlg_nan_bits: u32 = 0x7fc00000u;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 1u) { return; }
+  let fx0 = src0[index];
+  let ft0 = dlg_pow(0.9990000128746033, fx0);
+  let ft1 = (1.0 - ft0);
+  let ft2 = sqrt(ft1);
+  let fx1 = src1[index];
+  let ft3 = sqrt(fx1);
+  let ft4 = (ft3 / ft2);
+  let ft5 = (ft4 + 9.99999993922529e-9);
+  let fx2 = src2[index];
+  let ft6 = (0.003000000026077032 / fx2);
+  let fx3 = src3[index];
+  let ft7 = (fx3 / ft5);
+  let ft8 = (ft6 * ft7);
+  let fx4 = src4[index];
+  let ft9 = (fx4 - ft8);
+  dst[index] = ft2;
+  dst1[index] = select(ft9, src4[index], atomicLoad(&status[0]) != 0u);
+}

@@ -1,0 +1,22 @@
+// max_pool2d -> f32[4, 5, 5, 32]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 3200u) { return; }
+  let ch = index % 32u;
+  let oj = (index / 32u) % 5u;
+  let oi = (index / 160u) % 5u;
+  let b = index / 800u;
+  let origin = ((b * 10u + oi * 2u) * 10u + oj * 2u) * 32u + ch;
+  var best = origin;
+  for (var di = 0u; di < min(2u, arrayLength(&dst) + 2u); di++) {
+    for (var dj = 0u; dj < min(2u, arrayLength(&dst) + 2u); dj++) {
+      let at = origin + (di * 10u + dj) * 32u;
+      if (src0[at] > src0[best]) { best = at; }
+    }
+  }
+  dst[index] = src0[best];
+}

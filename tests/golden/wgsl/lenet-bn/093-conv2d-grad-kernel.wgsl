@@ -1,0 +1,54 @@
+// conv2d_grad_kernel -> f32[5, 5, 16, 32]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+var<workgroup> partial: array<f32, 64>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let group = wid.x;
+  let f = group % 32u;
+  let c = (group / 32u) % 16u;
+  let kj = (group / 512u) % 5u;
+  let ki = group / 2560u;
+  var acc: f32 = 0.0;
+  for (var r = lane; r < min(400u, arrayLength(&dst) + 400u); r += 64u) {
+    let oj = r % 10u;
+    let oi = (r / 10u) % 10u;
+    let b = r / 100u;
+    let y = i32(oi * 1u + ki) - 0i;
+    let x = i32(oj * 1u + kj) - 0i;
+    let inside = y >= 0i && y < 14i && x >= 0i && x < 14i;
+    let src = ((b * 14u + u32(clamp(y, 0i, 13i))) * 14u + u32(clamp(x, 0i, 13i))) * 16u + c;
+    acc = acc + select(0.0, src0[src] * src1[r * 32u + f], inside);
+  }
+  partial[lane] = acc;
+  workgroupBarrier();
+  if (lane < 32u) {
+    partial[lane] = partial[lane] + partial[lane + 32u];
+  }
+  workgroupBarrier();
+  if (lane < 16u) {
+    partial[lane] = partial[lane] + partial[lane + 16u];
+  }
+  workgroupBarrier();
+  if (lane < 8u) {
+    partial[lane] = partial[lane] + partial[lane + 8u];
+  }
+  workgroupBarrier();
+  if (lane < 4u) {
+    partial[lane] = partial[lane] + partial[lane + 4u];
+  }
+  workgroupBarrier();
+  if (lane < 2u) {
+    partial[lane] = partial[lane] + partial[lane + 2u];
+  }
+  workgroupBarrier();
+  if (lane < 1u) {
+    partial[lane] = partial[lane] + partial[lane + 1u];
+  }
+  workgroupBarrier();
+  if (lane == 0u) {
+    dst[group] = partial[0];
+  }
+}
