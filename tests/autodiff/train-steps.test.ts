@@ -1,7 +1,7 @@
 // Several SGD training steps against PyTorch (tests/torch/train_steps.py, float64), on the CPU reference and on
 // WebGPU: batch_norm (BatchNorm2d on channels-last maps, BatchNorm1d on features: batch statistics in training,
 // running statistics after the steps, evaluation outputs with them) and the recurrent layers (LSTM, GRU, RNN through
-// time). Also: evaluation and gradients never change the running statistics.
+// time), conv1d (every padding, stride and dilation) and the 1-D poolings. Also: evaluation and gradients never change the running statistics.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,6 +48,20 @@ model RecurrentSteps {
   train cross_entropy(logits, label) with sgd(lr: 0.5)
 }`;
 
+const CONV1D_DLG = `
+model Conv1dSteps {
+  input x: f32[N, 4, 5, 3]
+  input label: i32[N]
+  s = reshape(x, [N, 20, 3])
+  a = conv1d(s, 4, kernel: 3, stride: 2, dilation: 2) -> tanh    # f32[N, 8, 4]
+  b = conv1d(a, 5, kernel: 4, padding: "same") -> relu           # f32[N, 8, 5]
+  c = conv1d(b, 3, kernel: 3, dilation: 2, padding: "causal")    # f32[N, 8, 3]
+  d = max_pool1d(c, 2) -> avg_pool1d(2, stride: 1)               # f32[N, 3, 3]
+  logits = dense(mean(d, axis: 1), 2)
+  output logits
+  train cross_entropy(logits, label) with sgd(lr: 0.5)
+}`;
+
 const BATCH = 6;
 const STEPS = 3;
 const LR = 0.5;
@@ -90,7 +104,7 @@ describe.runIf(!TORCH && IN_CI)("training steps against PyTorch (CI)", () => {
 });
 
 describe.skipIf(!TORCH)("training steps against PyTorch (float64)", () => {
-  for (const [name, text] of [["batch-norm", BATCH_NORM_DLG], ["recurrent", RECURRENT_DLG]] as const) {
+  for (const [name, text] of [["batch-norm", BATCH_NORM_DLG], ["recurrent", RECURRENT_DLG], ["conv1d", CONV1D_DLG]] as const) {
     describe(name, () => {
       const graph: Graph = compileText(text).check!.graph;
       const batches = data();

@@ -2,8 +2,8 @@
 
 usage: train_steps.py MODEL WEIGHTS.safetensors DATA.safetensors BATCH STEPS LR OUT.safetensors
 
-MODEL is `batch-norm` (BatchNorm2d on channels-last maps, BatchNorm1d on features) or `recurrent` (LSTM, GRU and an
-Elman RNN). The weights are dlg's (`dlg init`: dlg names and layouts, running statistics included); the steps use the
+MODEL is `batch-norm` (BatchNorm2d on channels-last maps, BatchNorm1d on features), `recurrent` (LSTM, GRU and an
+Elman RNN) or `conv1d` (every padding, stride and dilation, both 1-D poolings). The weights are dlg's (`dlg init`: dlg names and layouts, running statistics included); the steps use the
 rows of DATA in order, BATCH at a time, in training mode (batch statistics, running statistics updated by PyTorch's
 rule). OUT holds, under dlg's names and layouts: every parameter and running statistic after the steps, `losses`
 (the loss of each step, before its update), and `eval_logits` (the model in evaluation mode on the first BATCH rows,
@@ -81,7 +81,37 @@ class RecurrentModel(nn.Module):
         return self.logits(c[:, -1])
 
 
-MODELS = {"batch-norm": BatchNormModel, "recurrent": RecurrentModel}
+class Conv1dModel(nn.Module):
+    """dlg: CONV1D_DLG in tests/autodiff/train-steps.test.ts: every conv1d padding, stride, dilation, both poolings."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv1d(3, 4, 3, stride=2, dilation=2)
+        self.b = nn.Conv1d(4, 5, 4, padding="same")
+        self.c = nn.Conv1d(5, 3, 3, dilation=2)
+        self.logits = nn.Linear(3, 2)
+
+    def names(self):
+        out = {}
+        for name in "abc":
+            conv = getattr(self, name)
+            out[f"{name}.weight"] = (conv.weight, "KIO")
+            out[f"{name}.bias"] = (conv.bias, None)
+        out["logits.weight"] = (self.logits.weight, "T")
+        out["logits.bias"] = (self.logits.bias, None)
+        return out
+
+    def forward(self, x):
+        s = x.reshape(x.shape[0], 20, 3).permute(0, 2, 1)  # channels-last [N, 20, 3] as NCW
+        a = torch.tanh(self.a(s))  # valid, stride 2, dilation 2: 20 -> 8
+        b = torch.relu(self.b(a))  # same: 8
+        c = self.c(nn.functional.pad(b, (4, 0)))  # causal, dilation 2: 8
+        d = nn.functional.max_pool1d(c, 2)  # 4
+        e = nn.functional.avg_pool1d(d, 2, stride=1)  # 3
+        return self.logits(e.mean(dim=2))
+
+
+MODELS = {"batch-norm": BatchNormModel, "recurrent": RecurrentModel, "conv1d": Conv1dModel}
 
 
 def main(argv):
@@ -96,7 +126,7 @@ def main(argv):
     with torch.no_grad():
         for key, (p, layout) in names.items():
             a = t(weights[key])
-            p.copy_((a.T if layout == "T" else a).to(p.dtype))
+            p.copy_((a.T if layout == "T" else a.permute(2, 1, 0) if layout == "KIO" else a).to(p.dtype))
     data, _ = st.read(data_path)
     x, y = data["x"], data["label"]
     opt = torch.optim.SGD(model.parameters(), lr=lr)
@@ -112,7 +142,8 @@ def main(argv):
     model.eval()
     with torch.no_grad():
         logits = model(t(x[:batch])).numpy()
-    out = {key: ((p.detach().T if layout == "T" else p.detach()).numpy().astype(np.float32)) for key, (p, layout) in names.items()}
+    dlg_layout = {"T": lambda p: p.T, "KIO": lambda p: p.permute(2, 1, 0), None: lambda p: p}
+    out = {key: dlg_layout[layout](p.detach()).numpy().astype(np.float32) for key, (p, layout) in names.items()}
     out["losses"] = np.array(losses, dtype=np.float32)
     out["eval_logits"] = logits.astype(np.float32)
     st.write(out_path, out, {"who": "train_steps.py"})
