@@ -145,7 +145,7 @@ export interface LayerContext {
   /** The mode the model is lowered in; reading it marks the model as checked in both (see CheckOptions.mode). */
   readonly mode: "train" | "eval";
   /** Non-trainable state named `<layer>.<suffix>` (running statistics), starting at `init`, saved with the model. */
-  buffer(suffix: string, shape: readonly Dim[], init: number): TensorValue;
+  buffer(suffix: string, shape: readonly Dim[], init: number, dtype?: DType): TensorValue;
   /** The value a training step stores into `buffer`. */
   updateBuffer(buffer: TensorValue, next: TensorValue): void;
   fail(error: ShapeError, span?: Span): never;

@@ -37,13 +37,13 @@ export function lowering(ctx: CheckContext, callee: string, span: Span, frame: F
       ctx.modeDependent = true;
       return ctx.mode;
     },
-    buffer: (suffix, shape, init) => {
+    buffer: (suffix, shape, init, dtype = "f32") => {
       if (ctx.sharedParams) throw new ShapeFailure({ key: "badValue", params: { what: `${callee} inside the step of a scan`, value: "running statistics per step", expected: "a layer without running state (normalize the sequence before or after the scan)" } });
       layerName ??= frame.naming.claim(frame.bindingName || callee);
       const name = frame.naming.qualify(layerName, suffix);
       if ((builder.graph.buffers ?? []).some((b) => b.name === name)) throw new ShapeFailure({ key: "duplicateDefinition", params: { kind: "state tensor", name } });
-      const type = { dtype: "f32" as const, shape };
-      const value = builder.op("state", [], { name, dtype: "f32", shape }, span, name);
+      const type = { dtype, shape };
+      const value = builder.op("state", [], { name, dtype, shape }, span, name);
       (builder.graph.buffers ??= []).push({ name, node: value.node, type, init });
       return value;
     },

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from
 import { IRBuilder } from "../../compiler/ir/builder.js";
 import type { IRNode } from "../../compiler/ir/graph.js";
 import { interpret, type HostValue } from "../../compiler/ir/interpret.js";
-import { initialParams } from "../../sessions/cpu-session.js";
+import { initialBuffers, initialParams } from "../../sessions/cpu-session.js";
 import { Random } from "../../runtime/random.js";
 import { programArb, render, typeText, type Generated, type GStmt, type Rendered, type TType } from "../check/properties/generator.js";
 import { Reference, type Frame } from "../check/properties/reference.js";
@@ -73,15 +73,16 @@ function nodesOfTrace(trace: readonly { stmt: Declaring }[], nodes: readonly IRN
   return ids;
 }
 
-function runAt(g: Generated, batch: number): void {
+function runAt(g: Generated, batch: number, mode: "eval" | "train"): void {
   const ref = new TracingReference(g.program);
   expect(ref.run().kind).toBe("ok");
   const r = render(g.program);
   labelNode.mockClear();
   const result = compileText(r.text);
   expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  const labels = labelNode.mock.calls.map(([id, label]) => [id, label] as [number, string]);
-  const graph = result.check!.graph;
+  // A model with batch_norm is checked twice, in evaluation and in training mode: each graph has its own labels.
+  const graph = mode === "train" ? result.check!.graph.training ?? result.check!.graph : result.check!.graph;
+  const labels = labelNode.mock.calls.flatMap(([id, label], i) => ((labelNode.mock.contexts[i] as IRBuilder).graph === graph ? [[id, label] as [number, string]] : []));
   const nodes = nodesOfTrace(ref.trace, graph.nodes, r, labels);
 
   const random = new Random(batch);
@@ -94,8 +95,8 @@ function runAt(g: Generated, batch: number): void {
       ? { shape, data: new Int32Array(n) }
       : { shape, data: Float32Array.from({ length: n }, () => 0.5 + random.nextFloat()) });
   }
-  for (const [name, t] of initialParams(graph, 1)) values.set(name, t);
-  const out = interpret(graph, values, { keep: nodes });
+  for (const [name, t] of [...initialParams(graph, 1), ...initialBuffers(graph)]) values.set(name, t);
+  const out = interpret(graph, values, { keep: nodes, training: mode === "train", random: () => random.nextFloat() });
 
   const compared = new Map<GStmt, TType>();
   ref.trace.forEach(({ stmt, type }, i) => {
@@ -114,10 +115,11 @@ function runAt(g: Generated, batch: number): void {
 }
 
 describe("inferred shapes equal executed shapes", () => {
-  it("every binding, input and parameter of random well-typed programs has the reference's shape at batch sizes 1 and 3", () => {
+  it("every binding, input and parameter of random well-typed programs has the reference's shape at batch sizes 1 and 3, in evaluation and training mode", () => {
     fc.assert(fc.property(programArb, (g) => {
-      runAt(g, 1);
-      runAt(g, 3);
+      runAt(g, 1, "eval");
+      runAt(g, 3, "eval");
+      runAt(g, 3, "train");
     }), runs(4242, 150));
   });
 });

@@ -25,9 +25,9 @@ export const normalizationBuiltins: BuiltinDef[] = [
       const k = (v: number) => ctx.constant(v, dtype);
       const gain = ctx.param("gain", [c], { name: "ones", args: [] }, dtype);
       const bias = ctx.param("bias", [c], { name: "zeros", args: [] }, dtype);
-      const runningMean = ctx.buffer("running_mean", [c], 0);
-      const runningVar = ctx.buffer("running_var", [c], 1);
-      const tracked = ctx.buffer("num_batches_tracked", [], 0);
+      const runningMean = ctx.buffer("running_mean", [c], 0, dtype);
+      const runningVar = ctx.buffer("running_var", [c], 1, dtype);
+      const tracked = ctx.buffer("num_batches_tracked", [], 0, dtype);
       let normalized;
       if (ctx.mode === "train") {
         const mean = ctx.op("reduce_mean", [x], { axes, keepdims: false });
@@ -35,7 +35,8 @@ export const normalizationBuiltins: BuiltinDef[] = [
         const variance = ctx.op("reduce_mean", [ctx.op("square", [centered])], { axes, keepdims: false });
         normalized = ctx.op("mul", [centered, ctx.op("rsqrt", [ctx.op("add", [variance, k(eps)])])]);
         // The running variance follows the unbiased batch variance (n / (n - 1) times the biased one), as PyTorch's.
-        const n = ctx.dimScalar(product(x.type.shape.slice(0, -1)));
+        const count = ctx.dimScalar(product(x.type.shape.slice(0, -1)));
+        const n = count.type.dtype === dtype ? count : ctx.op("cast", [count], { dtype });
         const unbiased = ctx.op("mul", [variance, ctx.op("div", [n, ctx.op("sub", [n, k(1)])])]);
         const blend = (running: typeof mean, batch: typeof mean) => ctx.op("add", [ctx.op("mul", [running, k(1 - momentum)]), ctx.op("mul", [batch, k(momentum)])]);
         ctx.updateBuffer(runningMean, blend(runningMean, mean));

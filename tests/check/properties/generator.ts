@@ -256,6 +256,9 @@ export class ProgramGen {
       [lastConst ? 1 : 0, () => this.apply("layer_norm", x.e, this.t.chance(20) ? [arg(num("1e-6"), "eps")] : [])],
       [r === 4 ? 10 : 0, () => this.conv(ctx, x)],
       [r === 4 ? 4 : 0, () => this.pool(x)],
+      [r === 3 && lastConst && isConst(x.t.shape[1]!) ? 3 : 0, () => this.recurrent(ctx, x)],
+      [r === 3 && lastConst && isConst(x.t.shape[1]!) ? 3 : 0, () => this.conv1d(ctx, x)],
+      [r >= 2 && lastConst ? 1 : 0, () => this.apply("batch_norm", x.e, this.t.chance(30) ? [arg(num(0.3), "momentum")] : [])],
       [r >= 1 ? 2 : 0, () => this.matmul(ctx, x)],
       [r === 3 && lastConst ? 1 : 0, () => this.attention(x)],
       [ctx.depth < 2 ? 2 : 0, () => this.blockCall(ctx, x, false)],
@@ -444,6 +447,33 @@ export class ProgramGen {
     if (same || this.t.chance(20)) rest.push(arg(str(same ? "same" : "valid"), "padding"));
     if (this.t.chance(10)) rest.push(arg(name("false"), "bias"));
     return this.apply("conv2d", x.e, rest);
+  }
+
+  private recurrent(ctx: Ctx, x: G): GExpr | undefined {
+    const layer = this.t.pick(["rnn", "lstm", "gru"]);
+    const rest: GArg[] = [arg(num(this.t.pick([1, 2, 3, 5, 8])), this.t.chance(30) ? "hidden" : undefined)];
+    if (layer === "rnn" && this.t.chance(50)) rest.push(arg(str(this.t.pick(["tanh", "relu"])), "activation"));
+    if (this.t.chance(40)) rest.push(arg(name(this.t.chance(50) ? "true" : "false"), "last"));
+    return this.apply(layer, x.e, rest);
+  }
+
+  private conv1d(ctx: Ctx, x: G): GExpr | undefined {
+    const t = (x.t.shape[1] as MDim).c;
+    const padding = this.t.pick(["valid", "same", "causal"]);
+    const k = this.t.int(1, 4);
+    const dilation = this.t.int(1, 3);
+    if (padding === "valid" && dilation * (k - 1) + 1 > t) return undefined;
+    const rest: GArg[] = [arg(this.units(ctx).e), arg(num(k), "kernel")];
+    const stride = this.t.int(1, 3);
+    if (stride !== 1) rest.push(arg(num(stride), "stride"));
+    if (dilation !== 1) rest.push(arg(num(dilation), "dilation"));
+    if (padding !== "valid" || this.t.chance(20)) rest.push(arg(str(padding), "padding"));
+    if (this.t.chance(30)) {
+      // A pooling over time instead.
+      const size = this.t.int(1, Math.min(3, t));
+      return this.apply(this.t.pick(["max_pool1d", "avg_pool1d"]), x.e, [arg(num(size)), ...(this.t.chance(40) ? [arg(num(this.t.int(1, 3)), "stride")] : [])]);
+    }
+    return this.apply("conv1d", x.e, rest);
   }
 
   private pool(x: G): GExpr | undefined {

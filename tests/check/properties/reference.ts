@@ -391,6 +391,64 @@ export const BUILTINS: ReadonlyMap<string, [Spec[], Apply]> = new Map<string, [S
     if (nonPositive(out)) fail(`${n}: non-positive output`);
     return { k: "tensor", t: out };
   }]]),
+  // Sequences [N, T, C]: recurrent layers (T must be known: they are unrolled), conv1d and 1-D pooling.
+  ...["rnn", "lstm", "gru"].map((n): [string, [Spec[], Apply]] => [n, [[T("x"), I("hidden"), ...(n === "rnn" ? [S("activation", "tanh")] : []), B("last", false)], (a, fail) => {
+    const x = tt(a.get("x"));
+    if (x.shape.length !== 3) fail(`${n}: rank`);
+    requireFloat(x, fail);
+    const [b, t, d] = x.shape as [MDim, MDim, MDim];
+    if (!isConst(t)) throw new Unknown(`${n} over a symbolic length`);
+    if (n === "rnn" && !["tanh", "relu"].includes((a.get("activation") as { v: string }).v)) fail("rnn: activation");
+    const hidden = positive(a.get("hidden"), fail, "hidden");
+    paramSize(d, fail, `${n} input`);
+    const last = (a.get("last") as { v: boolean }).v;
+    return tensor(x.dtype, last ? [b, md(hidden)] : [b, t, md(hidden)]);
+  }]]),
+  ["conv1d", [[T("x"), I("filters"), I("kernel"), I("stride", 1), I("dilation", 1), S("padding", "valid"), B("bias", true)], (a, fail) => {
+    const x = tt(a.get("x"));
+    if (x.shape.length !== 3) fail("conv1d: rank");
+    requireFloat(x, fail);
+    const k = positive(a.get("kernel"), fail, "kernel");
+    const stride = positive(a.get("stride"), fail, "stride");
+    const dilation = positive(a.get("dilation"), fail, "dilation");
+    const padding = (a.get("padding") as { v: string }).v;
+    const filters = dimOf(a.get("filters"));
+    if (isConst(filters) && filters.c < 1) fail("conv1d: filters");
+    paramSize(x.shape[2]!, fail, "conv1d channels");
+    paramSize(filters, fail, "conv1d filters");
+    const [b, t] = x.shape as [MDim, MDim];
+    if (!isConst(t)) throw new Unknown("conv1d over a symbolic length");
+    const extent = dilation * (k - 1) + 1;
+    let out: number;
+    if (padding === "valid") {
+      if (extent > t.c) fail("conv1d: window larger than input");
+      out = Math.floor((t.c - extent) / stride) + 1;
+    } else if (padding === "same") out = Math.ceil(t.c / stride);
+    else if (padding === "causal") out = Math.floor((t.c - 1) / stride) + 1;
+    else fail("conv1d: padding");
+    return tensor(x.dtype, [b, md(out!), filters]);
+  }]],
+  ...["max_pool1d", "avg_pool1d"].map((n): [string, [Spec[], Apply]] => [n, [[T("x"), I("size"), I("stride", null)], (a, fail) => {
+    const size = positive(a.get("size"), fail, "size");
+    const stride = a.has("stride") ? positive(a.get("stride"), fail, "stride") : size;
+    const x = tt(a.get("x"));
+    if (x.shape.length !== 3) fail(`${n}: rank`);
+    requireFloat(x, fail);
+    const [b, t, c] = x.shape as [MDim, MDim, MDim];
+    if (!isConst(t)) throw new Unknown(`${n} over a symbolic length`);
+    if (size > t.c) fail(`${n}: window larger than input`);
+    return tensor(x.dtype, [b, md(Math.floor((t.c - size) / stride) + 1), c]);
+  }]]),
+  ["batch_norm", [[T("x"), F("momentum", 0.1), F("eps", 1e-5)], (a, fail) => {
+    const x = tt(a.get("x"));
+    if (x.shape.length < 2) fail("batch_norm: rank");
+    requireFloat(x, fail);
+    const m = num(a.get("momentum"));
+    if (!(m >= 0 && m <= 1)) fail("batch_norm: momentum");
+    if (!(num(a.get("eps")) > 0)) fail("batch_norm: eps");
+    paramSize(x.shape[x.shape.length - 1]!, fail, "batch_norm features");
+    return a.get("x")!;
+  }]],
   ["slice", [[T("x"), I("axis"), I("start"), I("end")], (a, fail) => {
     const x = tt(a.get("x"));
     const axis = axisOf(constInt(a.get("axis"), fail, "axis"), x.shape.length, fail);
