@@ -122,6 +122,7 @@ export function planProgram(graph: Graph, shapes: ReadonlyMap<string, readonly n
         maxBindings: options.limits.maxStorageBuffersPerShaderStage,
         guards: hooks.guards,
         epilogueHost: hooks.epilogueHost,
+        view: hooks.view,
       })
     : unfusedGroups(graph, instance.types, hooks.precomputed);
   return emitProgram(graph, instance, folded, groups, hooks, { ...program, fused });

@@ -6,6 +6,7 @@
 import type { ConcreteType } from "../ir/define-op.js";
 import type { Graph, IRNode, NodeId } from "../ir/graph.js";
 import { opDef as getOp } from "../ops/index.js";
+import type { ViewMap } from "../wgsl/contract.js";
 
 export interface FusionGroup {
   /** Members in topological order; the last is the root, whose shape is the group's iteration space. */
@@ -36,6 +37,11 @@ export interface FuseOptions {
    * besides its output (one per input, random bits, the status word). Absent: no epilogue fusion.
    */
   epilogueHost?(node: IRNode): number | undefined;
+  /**
+   * For a node that only rearranges its input (a view): where its elements lie, given its input's map (undefined: the
+   * input is a buffer). Undefined: not a view, or not an affine one there. Absent: views are never fused.
+   */
+  view?(node: IRNode, input: ViewMap | undefined): ViewMap | undefined;
 }
 
 const countOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -158,6 +164,18 @@ export function fuseGraph(graph: Graph, types: readonly ConcreteType[], options:
     return own + external.size + outputs + status;
   };
 
+  /**
+   * Members that are views, read in place by the members that use them (a slice of a buffer, a reshape): each maps
+   * group elements to positions in the buffer under it, composed down a chain of views.
+   */
+  const views = new Set<NodeId>();
+  const mapOf = (n: NodeId): ViewMap | undefined => {
+    const input = nodes[n]!.inputs[0]!;
+    if (!views.has(input) || groupOf[input] !== groupOf[n]) return options.view!(nodes[n]!, undefined);
+    const inner = mapOf(input);
+    return inner && options.view!(nodes[n]!, inner);
+  };
+
   for (let r = nodes.length - 1; r >= 0; r--) {
     if (groupOf[r] !== -1 || options.precomputed(r)) continue;
     const g = members.length;
@@ -176,6 +194,8 @@ export function fuseGraph(graph: Graph, types: readonly ConcreteType[], options:
       }
     };
     enqueue(root);
+    /** Inputs of views: they are read in place, so they may join only as views themselves, never computed per element. */
+    const underViews = new Set<NodeId>();
     while (heap.size > 0) {
       // Every consumer of p inside the group has a larger id and has joined already, so `leaves` is final here.
       const p = heap.pop();
@@ -186,6 +206,28 @@ export function fuseGraph(graph: Graph, types: readonly ConcreteType[], options:
       // reachesGroup).
       const anchor = anchors[g];
       if (anchor !== undefined && nodes[anchor]!.inputs.includes(p)) continue;
+      if (options.view && !isPerElement(node) && options.view(node, undefined) !== undefined) {
+        // A view joins when only the group reads it, over an input with a buffer (or another view member).
+        const input = node.inputs[0]!;
+        if (options.keep.has(p) || consumers[p]!.some((c) => !isMember(c, g)) || options.literal(input)) continue;
+        if (members[g]!.length >= MAX_GROUP_NODES || bindingsWith(g, p) > options.maxBindings) continue;
+        members[g]!.unshift(p);
+        groupOf[p] = g;
+        views.add(p);
+        if ([...views].some((v) => groupOf[v] === g && mapOf(v) === undefined)) {
+          members[g]!.shift();
+          groupOf[p] = -1;
+          views.delete(p);
+          continue;
+        }
+        underViews.add(input);
+        if (!queued.has(input)) {
+          queued.add(input);
+          heap.push(input);
+        }
+        continue;
+      }
+      if (underViews.has(p)) continue;
       let anchorBindings: number | undefined;
       if (!isPerElement(node)) {
         if (anchors[g] !== undefined || count[p] !== size || !options.epilogueHost) continue;

@@ -9,7 +9,8 @@ import type { IRNode, NodeId } from "../ir/graph.js";
 import { opDef as getOp } from "../ops/index.js";
 import type { Dim, DType, TensorType } from "../ir/types.js";
 import type { KernelContext, ScalarContext } from "../wgsl/contract.js";
-import { broadcastOffset, countOf, lazyCoordinates } from "../wgsl/indexing.js";
+import type { ViewMap } from "../wgsl/contract.js";
+import { broadcastOffset, countOf, lazyCoordinates, linear, stridesOf } from "../wgsl/indexing.js";
 import { CodegenError, type KernelLimits } from "../wgsl/limits.js";
 import { WgslBuilder } from "../wgsl/wgsl-builder.js";
 import { literal, scalarOf, specialValueDecls, u32, type WgslScalar } from "../wgsl/wgsl-values.js";
@@ -233,9 +234,30 @@ class KernelWriter implements KernelContext {
     const values = new Map<NodeId, string>();
     if (group.anchor !== undefined) values.set(group.anchor, anchorValue!);
     let reads = 0;
+    const inGroup = new Set(group.nodes);
+    const isView = (n: NodeId) => inGroup.has(n) && n !== group.anchor && getOp(nodes[n]!.op).wgsl.kind !== "expression";
+    /** A view member's buffer and where its elements lie in it, composed down its chain of views. */
+    const viewOf = (n: NodeId): { source: NodeId; map: ViewMap } => {
+      const node = nodes[n]!;
+      const input = node.inputs[0]!;
+      const inner = isView(input) ? viewOf(input) : { source: input, map: { steps: stridesOf(types[input]!.shape), base: 0 } };
+      const map = getOp(node.op).view?.(node.attrs, inner.map, types[input]!.shape, types[n]!.shape, (d) => this.resolve(d));
+      if (!map) throw new Error(`internal: ${node.op} %${n} is fused as a view but has no affine map`);
+      return { source: inner.source, map };
+    };
     const valueOf = (n: NodeId): string => {
       let v = values.get(n) ?? literals.get(n);
-      if (v === undefined) {
+      if (v === undefined && isView(n)) {
+        // Read in place: the view's element at this group element, from the buffer under it.
+        const { source, map } = viewOf(n);
+        const binding = this.inputName.get(source);
+        if (binding === undefined) throw new Error(`internal: fused kernel ${this.what} reads %${source} without a binding`);
+        const shape = types[n]!.shape;
+        const skip = group.shape.length - shape.length;
+        const at = shape.map((size, d) => (size === 1 ? "0u" : coords()[d + skip]!));
+        v = `fx${reads++}`;
+        w.line(`let ${v} = ${binding}[${linear(at, map.steps, map.base)}];`);
+      } else if (v === undefined) {
         const binding = this.inputName.get(n);
         if (binding === undefined) throw new Error(`internal: fused kernel ${this.what} reads %${n} without a binding`);
         v = `fx${reads++}`;
@@ -245,7 +267,7 @@ class KernelWriter implements KernelContext {
       return v;
     };
     group.nodes.forEach((m, j) => {
-      if (m === group.anchor) return;
+      if (m === group.anchor || isView(m)) return;
       const node = nodes[m]!;
       const emitter = getOp(node.op).wgsl;
       if (emitter.kind !== "expression") throw new Error(`internal: ${node.op} %${m} is fused but has no scalar expression`);

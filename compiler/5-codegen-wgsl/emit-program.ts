@@ -9,7 +9,8 @@ import type { GraphInstance } from "../4-optimize/fold-constants.js";
 import type { FusionGroup } from "../4-optimize/fuse.js";
 import { opDef as getOp } from "../ops/index.js";
 import { describeNode, emitGroupKernel, emitKernel, epilogueBindings, type KernelPlan } from "./emit-kernel.js";
-import { countOf } from "../wgsl/indexing.js";
+import { countOf, stridesOf } from "../wgsl/indexing.js";
+import type { ViewMap } from "../wgsl/contract.js";
 import { CodegenError, type KernelLimits } from "../wgsl/limits.js";
 import { reflectKernel, type Reflection } from "./validate.js";
 import { literal } from "../wgsl/wgsl-values.js";
@@ -69,6 +70,8 @@ export interface KernelHooks {
   guards: ReadonlyMap<NodeId, NodeId>;
   /** The bindings a kernel op's kernel needs besides its output, or undefined when it cannot take an epilogue. */
   epilogueHost(node: IRNode): number | undefined;
+  /** Where a view op's elements lie, given its input's map (undefined: a buffer), at these shapes (see ViewRule). */
+  view(node: IRNode, input: ViewMap | undefined): ViewMap | undefined;
 }
 
 export function kernelHooks(graph: Graph, instance: GraphInstance, folded: ReadonlyMap<NodeId, Float32Array | Int32Array>, options: ProgramOptions): KernelHooks {
@@ -88,6 +91,12 @@ export function kernelHooks(graph: Graph, instance: GraphInstance, folded: Reado
     literals,
     guards,
     epilogueHost: (node) => epilogueBindings(node, instance.types, (d) => instance.dim(d), emitOptions),
+    view: (node, input) => {
+      const rule = getOp(node.op).view;
+      if (!rule) return undefined;
+      const inShape = instance.types[node.inputs[0]!]!.shape;
+      return rule(node.attrs, input ?? { steps: stridesOf(inShape), base: 0 }, inShape, instance.types[node.id]!.shape, (d) => instance.dim(d));
+    },
   };
 }
 

@@ -2,7 +2,7 @@
 // describing one op from shape rule to kernel.
 import type { Attrs, OpSemantics } from "../ir/define-op.js";
 import type { OpAttrs, OpName } from "../ir/registry.js";
-import type { WgslEmitter } from "../wgsl/contract.js";
+import type { ViewRule, WgslEmitter } from "../wgsl/contract.js";
 
 export interface OpDef<A extends Attrs = Attrs, N extends string = string> extends OpSemantics<A, N> {
   /**
@@ -10,6 +10,8 @@ export interface OpDef<A extends Attrs = Attrs, N extends string = string> exten
    * elementwise ops, a kernel body for the others, "bound" for sources whose buffers the runtime binds.
    */
   wgsl: WgslEmitter<A>;
+  /** For ops that only rearrange elements: how a fused consumer reads their result in place (see ViewRule). */
+  view?: ViewRule<A>;
 }
 
 /** The definition of op `N`, with the attributes its file declared for it in OpCatalog. */

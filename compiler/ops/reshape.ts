@@ -3,7 +3,7 @@ import { shapeError } from "../ir/define-op.js";
 import { defineOp } from "./define-op.js";
 import { product } from "../ir/dims.js";
 import { formatType, type Dim } from "../ir/types.js";
-import { countOf } from "../wgsl/indexing.js";
+import { countOf, stridesOf } from "../wgsl/indexing.js";
 
 declare module "../ir/op-catalog.js" {
   interface OpCatalog {
@@ -26,6 +26,17 @@ export const reshape = defineOp({
     return out;
   },
   vjp: (ctx) => [ctx.op("reshape", [ctx.grad], { shape: ctx.inputs[0]!.type.shape })],
+  view: (_, input, inShape, outShape) => {
+    const strides = stridesOf(inShape);
+    // Over a contiguous input a reshape keeps every element's linear position.
+    if (inShape.every((size, d) => size === 1 || input.steps[d] === strides[d])) return { steps: stridesOf(outShape), base: input.base };
+    // Over a strided view only adding or dropping size-1 dims keeps the map affine: the other dims keep their steps.
+    const kept = input.steps.filter((_, d) => inShape[d] !== 1);
+    if (kept.length !== outShape.filter((size) => size !== 1).length) return undefined;
+    if (inShape.filter((size) => size !== 1).some((size, i) => size !== outShape.filter((o) => o !== 1)[i])) return undefined;
+    let next = 0;
+    return { steps: outShape.map((size) => (size === 1 ? 0 : kept[next++]!)), base: input.base };
+  },
   // Row-major data is unchanged by a reshape: a copy.
   wgsl: {
     kind: "kernel",

@@ -50,6 +50,8 @@ export const slice = defineOp({
     },
   },
   vjp: (ctx, { axis, start }) => [ctx.op("pad_axis", [ctx.grad], { axis, start, size: ctx.inputs[0]!.type.shape[axis]! })],
+  // The same steps as the input, starting `start` elements further along the axis.
+  view: ({ axis, start }, input, _inShape, _outShape, dim) => ({ steps: input.steps, base: input.base + dim(start) * input.steps[axis]! }),
 });
 
 /** Zero-pads one axis to `size`, placing the input at `start` (the gradient of slice). */

@@ -94,3 +94,19 @@ export interface BoundEmitter {
 }
 
 export type WgslEmitter<A> = ExpressionEmitter<A> | KernelEmitter<A> | BoundEmitter;
+
+/**
+ * Where each element of a view lies in the buffer it reads: element at coordinates c of the view's shape is at
+ * `base + sum(c[d] * steps[d])` of the underlying buffer. A buffer's own map is its row-major strides, base 0.
+ */
+export interface ViewMap {
+  steps: readonly number[];
+  base: number;
+}
+
+/**
+ * Ops whose result is their input's elements in another arrangement (slice, reshape) can be read in place by a fused
+ * consumer instead of being copied by a kernel of their own: given how their input lies in a buffer, the map of
+ * their result, or undefined where it is not affine (a reshape across a strided view).
+ */
+export type ViewRule<A> = (attrs: A, input: ViewMap, inShape: readonly number[], outShape: readonly number[], dim: (d: Dim) => number) => ViewMap | undefined;

@@ -14,7 +14,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let col0 = 0u;
   let n0 = t;
   let aBase = (n0) * 4096u;
-  let bBase = 0u;
+  let bBase = (n0) * 4096u;
   let tx = lane % 16u;
   let ty = lane / 16u;
   var acc0_0 = 0.0;

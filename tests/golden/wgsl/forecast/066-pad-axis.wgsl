@@ -10,8 +10,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let a = (index / 32u) % 70u;
   let r = index % 32u;
   var v = 0.0;
-  if (a >= 0u && a < 64u) {
-    v = src0[o * 2048u + (a - 0u) * 32u + r];
+  if (a >= 4u && a < 68u) {
+    v = src0[o * 2048u + (a - 4u) * 32u + r];
   }
   dst[index] = v;
 }

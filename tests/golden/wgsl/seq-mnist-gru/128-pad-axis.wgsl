@@ -10,8 +10,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let a = (index / 128u) % 28u;
   let r = index % 128u;
   var v = 0.0;
-  if (a >= 9u && a < 10u) {
-    v = src0[o * 128u + (a - 9u) * 128u + r];
+  if (a >= 27u && a < 28u) {
+    v = src0[o * 128u + (a - 27u) * 128u + r];
   }
   dst[index] = v;
 }

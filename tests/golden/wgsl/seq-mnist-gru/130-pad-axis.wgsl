@@ -10,8 +10,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let a = (index / 128u) % 28u;
   let r = index % 128u;
   var v = 0.0;
-  if (a >= 7u && a < 8u) {
-    v = src0[o * 128u + (a - 7u) * 128u + r];
+  if (a >= 26u && a < 27u) {
+    v = src0[o * 128u + (a - 26u) * 128u + r];
   }
   dst[index] = v;
 }

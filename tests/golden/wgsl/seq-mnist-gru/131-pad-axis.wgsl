@@ -10,8 +10,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let a = (index / 128u) % 28u;
   let r = index % 128u;
   var v = 0.0;
-  if (a >= 6u && a < 7u) {
-    v = src0[o * 128u + (a - 6u) * 128u + r];
+  if (a >= 25u && a < 26u) {
+    v = src0[o * 128u + (a - 25u) * 128u + r];
   }
   dst[index] = v;
 }

@@ -10,8 +10,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let a = (index / 128u) % 28u;
   let r = index % 128u;
   var v = 0.0;
-  if (a >= 3u && a < 4u) {
-    v = src0[o * 128u + (a - 3u) * 128u + r];
+  if (a >= 23u && a < 24u) {
+    v = src0[o * 128u + (a - 23u) * 128u + r];
   }
   dst[index] = v;
 }

@@ -10,8 +10,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let a = (index / 128u) % 28u;
   let r = index % 128u;
   var v = 0.0;
-  if (a >= 0u && a < 1u) {
-    v = src0[o * 128u + (a - 0u) * 128u + r];
+  if (a >= 22u && a < 23u) {
+    v = src0[o * 128u + (a - 22u) * 128u + r];
   }
   dst[index] = v;
 }

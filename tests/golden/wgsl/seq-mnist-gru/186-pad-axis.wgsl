@@ -10,8 +10,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let a = (index / 384u) % 28u;
   let r = index % 384u;
   var v = 0.0;
-  if (a >= 9u && a < 10u) {
-    v = src0[o * 384u + (a - 9u) * 384u + r];
+  if (a >= 26u && a < 27u) {
+    v = src0[o * 384u + (a - 26u) * 384u + r];
   }
   dst[index] = v;
 }

@@ -10,8 +10,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let a = (index / 384u) % 28u;
   let r = index % 384u;
   var v = 0.0;
-  if (a >= 5u && a < 6u) {
-    v = src0[o * 384u + (a - 5u) * 384u + r];
+  if (a >= 24u && a < 25u) {
+    v = src0[o * 384u + (a - 24u) * 384u + r];
   }
   dst[index] = v;
 }

@@ -10,8 +10,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let a = (index / 384u) % 28u;
   let r = index % 384u;
   var v = 0.0;
-  if (a >= 2u && a < 3u) {
-    v = src0[o * 384u + (a - 2u) * 384u + r];
+  if (a >= 23u && a < 24u) {
+    v = src0[o * 384u + (a - 23u) * 384u + r];
   }
   dst[index] = v;
 }

@@ -10,8 +10,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let a = (index / 512u) % 28u;
   let r = index % 512u;
   var v = 0.0;
-  if (a >= 20u && a < 21u) {
-    v = src0[o * 512u + (a - 20u) * 512u + r];
+  if (a >= 15u && a < 16u) {
+    v = src0[o * 512u + (a - 15u) * 512u + r];
   }
   dst[index] = v;
 }

@@ -10,8 +10,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let a = (index / 512u) % 28u;
   let r = index % 512u;
   var v = 0.0;
-  if (a >= 19u && a < 20u) {
-    v = src0[o * 512u + (a - 19u) * 512u + r];
+  if (a >= 14u && a < 15u) {
+    v = src0[o * 512u + (a - 14u) * 512u + r];
   }
   dst[index] = v;
 }

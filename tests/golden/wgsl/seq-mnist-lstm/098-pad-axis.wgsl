@@ -10,8 +10,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let a = (index / 512u) % 28u;
   let r = index % 512u;
   var v = 0.0;
-  if (a >= 13u && a < 14u) {
-    v = src0[o * 512u + (a - 13u) * 512u + r];
+  if (a >= 7u && a < 8u) {
+    v = src0[o * 512u + (a - 7u) * 512u + r];
   }
   dst[index] = v;
 }

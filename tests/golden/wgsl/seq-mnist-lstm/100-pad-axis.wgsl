@@ -10,8 +10,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let a = (index / 512u) % 28u;
   let r = index % 512u;
   var v = 0.0;
-  if (a >= 11u && a < 12u) {
-    v = src0[o * 512u + (a - 11u) * 512u + r];
+  if (a >= 5u && a < 6u) {
+    v = src0[o * 512u + (a - 5u) * 512u + r];
   }
   dst[index] = v;
 }

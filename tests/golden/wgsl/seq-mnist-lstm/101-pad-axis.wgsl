@@ -10,8 +10,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let a = (index / 512u) % 28u;
   let r = index % 512u;
   var v = 0.0;
-  if (a >= 10u && a < 11u) {
-    v = src0[o * 512u + (a - 10u) * 512u + r];
+  if (a >= 4u && a < 5u) {
+    v = src0[o * 512u + (a - 4u) * 512u + r];
   }
   dst[index] = v;
 }

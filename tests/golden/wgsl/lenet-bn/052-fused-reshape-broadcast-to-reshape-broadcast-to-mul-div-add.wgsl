@@ -1,0 +1,24 @@
+// fused reshape, broadcast_to, reshape, broadcast_to, mul, div, add -> f32[4, 10]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read> src2: array<f32>;
+@group(0) @binding(3) var<storage, read> src3: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 40u) { return; }
+  let fc0 = index / 10u;
+  let fc1 = (index) % 10u;
+  let fx0 = src0[fc0];
+  let ft1 = fx0;
+  let fx1 = src1[fc0];
+  let ft3 = fx1;
+  let fx2 = src2[index];
+  let ft4 = (ft3 * fx2);
+  let ft5 = (ft4 / ft1);
+  let fx3 = src3[index];
+  let ft6 = (fx3 + ft5);
+  dst[index] = ft6;
+}

@@ -1,0 +1,18 @@
+// fused reshape, reshape, broadcast_to, div, add -> f32[4, 128]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 512u) { return; }
+  let fc0 = index / 128u;
+  let fc1 = (index) % 128u;
+  let fx0 = src0[fc1];
+  let ft2 = fx0;
+  let ft3 = (ft2 / 4.0);
+  let fx1 = src1[index];
+  let ft4 = (fx1 + ft3);
+  dst[index] = ft4;
+}

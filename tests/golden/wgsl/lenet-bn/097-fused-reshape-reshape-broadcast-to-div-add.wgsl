@@ -1,0 +1,20 @@
+// fused reshape, reshape, broadcast_to, div, add -> f32[4, 28, 28, 16]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 50176u) { return; }
+  let fc0 = index / 12544u;
+  let fc1 = (index / 448u) % 28u;
+  let fc2 = (index / 16u) % 28u;
+  let fc3 = (index) % 16u;
+  let fx0 = src0[fc3];
+  let ft2 = fx0;
+  let ft3 = (ft2 / 3136.0);
+  let fx1 = src1[index];
+  let ft4 = (fx1 + ft3);
+  dst[index] = ft4;
+}

@@ -1,0 +1,17 @@
+// pad_axis -> f32[4, 384]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 1536u) { return; }
+  let o = index / 384u;
+  let a = (index) % 384u;
+  let r = 0u;
+  var v = 0.0;
+  if (a >= 128u && a < 256u) {
+    v = src0[o * 128u + a - 128u + r];
+  }
+  dst[index] = v;
+}

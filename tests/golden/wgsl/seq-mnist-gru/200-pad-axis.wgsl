@@ -1,0 +1,17 @@
+// pad_axis -> f32[4, 28, 384]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 43008u) { return; }
+  let o = index / 10752u;
+  let a = (index / 384u) % 28u;
+  let r = index % 384u;
+  var v = 0.0;
+  if (a >= 18u && a < 19u) {
+    v = src0[o * 384u + (a - 18u) * 384u + r];
+  }
+  dst[index] = v;
+}

@@ -1,0 +1,19 @@
+// fused slice, sigmoid, mul -> f32[4, 128]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dst1: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 512u) { return; }
+  let fc0 = index / 128u;
+  let fc1 = (index) % 128u;
+  let fx0 = src0[fc0 * 512u + fc1 + 128u];
+  let ft1 = select(exp(fx0) / (1.0 + exp(fx0)), 1.0 / (1.0 + exp(-fx0)), fx0 >= 0.0);
+  let fx1 = src1[index];
+  let ft2 = (ft1 * fx1);
+  dst[index] = ft1;
+  dst1[index] = ft2;
+}

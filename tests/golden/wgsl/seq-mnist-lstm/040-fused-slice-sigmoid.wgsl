@@ -1,0 +1,14 @@
+// fused slice, sigmoid -> f32[4, 128]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 512u) { return; }
+  let fc0 = index / 128u;
+  let fc1 = (index) % 128u;
+  let fx0 = src0[fc0 * 512u + fc1];
+  let ft1 = select(exp(fx0) / (1.0 + exp(fx0)), 1.0 / (1.0 + exp(-fx0)), fx0 >= 0.0);
+  dst[index] = ft1;
+}

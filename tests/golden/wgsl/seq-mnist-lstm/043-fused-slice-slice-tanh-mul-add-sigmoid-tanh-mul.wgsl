@@ -1,0 +1,40 @@
+// fused slice, slice, tanh, mul, add, sigmoid, tanh, mul -> f32[4, 128]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read> src2: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dst1: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dst2: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dst3: array<f32>;
+
+fn dlg_tanh(x: f32) -> f32 {
+  let z = abs(x);
+  if (z < 0.125) {
+    let x2 = x * x;
+    return x * (1.0 + x2 * (-0.3333333333333333 + x2 * (0.13333333333333333 + x2 * -0.05396825396825397)));
+  }
+  let e = exp(-2.0 * z);
+  return sign(x) * (1.0 - e) / (1.0 + e);
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 512u) { return; }
+  let fc0 = index / 128u;
+  let fc1 = (index) % 128u;
+  let fx0 = src0[fc0 * 512u + fc1 + 256u];
+  let ft2 = dlg_tanh(fx0);
+  let fx1 = src1[index];
+  let ft3 = (fx1 * ft2);
+  let fx2 = src2[index];
+  let ft4 = (fx2 + ft3);
+  let fx3 = src0[fc0 * 512u + fc1 + 384u];
+  let ft5 = select(exp(fx3) / (1.0 + exp(fx3)), 1.0 / (1.0 + exp(-fx3)), fx3 >= 0.0);
+  let ft6 = dlg_tanh(ft4);
+  let ft7 = (ft5 * ft6);
+  dst[index] = ft2;
+  dst1[index] = ft5;
+  dst2[index] = ft6;
+  dst3[index] = ft7;
+}
