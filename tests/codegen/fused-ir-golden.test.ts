@@ -4,6 +4,7 @@
 import { expectGolden, ROOT } from "../helpers.js";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { opDef } from "../../compiler/ops/index.js";
 import { describe, expect, it } from "vitest";
 import { batchShapes, checkSource, compileModel, DEFAULT_LIMITS, namedReads, planProgram, programGraph, type ProgramPlan } from "../../compiler/index.js";
 import { isPerElement } from "../../compiler/4-optimize/fuse.js";
@@ -21,9 +22,11 @@ const shapeText = (shape: readonly number[]) => `[${shape.join(", ")}]`;
 /** `k3  %12 matmul, %13 add, %14 relu  anchor %12  out %14  f32[4, 16]  # hidden`. */
 function kernelLine(graph: Graph, plan: ProgramPlan, k: ProgramPlan["kernels"][number], index: number): string {
   const node = (n: NodeId) => graph.nodes[n]!;
-  const members = k.nodes.map((n) => `%${n} ${node(n).op}`).join(", ");
-  // At most one member is not computed per element: the op whose kernel emitter the others follow as an epilogue.
-  const anchors = k.nodes.filter((n) => !isPerElement(node(n)));
+  // Views (slices, reshapes) fused into a group are read in place by their consumers: marked `view`.
+  const isView = (n: NodeId) => k.nodes.length > 1 && !isPerElement(node(n)) && opDef(node(n).op).view !== undefined;
+  const members = k.nodes.map((n) => `%${n} ${isView(n) ? "view " : ""}${node(n).op}`).join(", ");
+  // At most one other member is not computed per element: the op whose kernel emitter the others follow as an epilogue.
+  const anchors = k.nodes.filter((n) => !isPerElement(node(n)) && !isView(n));
   expect(anchors.length, `kernel ${index} (${k.what}) has at most one anchor`).toBeLessThanOrEqual(1);
   if (anchors.length === 1) expect(node(anchors[0]!).op, `kernel ${index} is written by its anchor's emitter`).toBe(k.op);
   const anchor = anchors.length === 1 ? `%${anchors[0]}` : "-";
