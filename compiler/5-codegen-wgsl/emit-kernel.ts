@@ -256,7 +256,19 @@ class KernelWriter implements KernelContext {
         const skip = group.shape.length - shape.length;
         const at = shape.map((size, d) => (size === 1 ? "0u" : coords()[d + skip]!));
         v = `fx${reads++}`;
-        w.line(`let ${v} = ${binding}[${linear(at, map.steps, map.base)}];`);
+        // Padding (a pad_axis view) starts before its input: the offset is formed in i32, and read only inside the bounds.
+        const offset = map.base >= 0 ? linear(at, map.steps, map.base) : `u32(i32(${linear(at, map.steps)}) - ${-map.base}i)`;
+        const inside = (map.bounds ?? []).flatMap((b) => {
+          const c = at[b.dim]!;
+          const checks = [...(b.lo > 0 ? [`${c} >= ${u32(b.lo)}`] : []), ...(b.hi <= 0 ? ["false"] : [`${c} < ${u32(b.hi)}`])];
+          return c === "0u" ? (b.lo <= 0 && b.hi > 0 ? [] : ["false"]) : checks;
+        });
+        if (inside.length === 0) w.line(`let ${v} = ${binding}[${offset}];`);
+        else {
+          const ok = `ok${v}`;
+          w.line(`let ${ok} = ${inside.join(" && ")};`);
+          w.line(`let ${v} = select(${literal(0, types[n]!.dtype)}, ${binding}[select(0u, ${offset}, ${ok})], ${ok});`);
+        }
       } else if (v === undefined) {
         const binding = this.inputName.get(n);
         if (binding === undefined) throw new Error(`internal: fused kernel ${this.what} reads %${n} without a binding`);

@@ -29,13 +29,23 @@ export const reshape = defineOp({
   view: (_, input, inShape, outShape) => {
     const strides = stridesOf(inShape);
     // Over a contiguous input a reshape keeps every element's linear position.
-    if (inShape.every((size, d) => size === 1 || input.steps[d] === strides[d])) return { steps: stridesOf(outShape), base: input.base };
+    if (!input.bounds?.length && inShape.every((size, d) => size === 1 || input.steps[d] === strides[d])) return { steps: stridesOf(outShape), base: input.base };
     // Over a strided view only adding or dropping size-1 dims keeps the map affine: the other dims keep their steps.
     const kept = input.steps.filter((_, d) => inShape[d] !== 1);
     if (kept.length !== outShape.filter((size) => size !== 1).length) return undefined;
     if (inShape.filter((size) => size !== 1).some((size, i) => size !== outShape.filter((o) => o !== 1)[i])) return undefined;
+    // Bounds move with their dims; one on a dim of size 1 would have nowhere to go.
+    if (input.bounds?.some((b) => inShape[b.dim] === 1)) return undefined;
+    const newDim = new Map<number, number>();
     let next = 0;
-    return { steps: outShape.map((size) => (size === 1 ? 0 : kept[next++]!)), base: input.base };
+    inShape.forEach((size, d) => {
+      if (size === 1) return;
+      while (outShape[next] === 1) next++;
+      newDim.set(d, next++);
+    });
+    next = 0;
+    const bounds = input.bounds?.map((b) => ({ ...b, dim: newDim.get(b.dim)! }));
+    return { steps: outShape.map((size) => (size === 1 ? 0 : kept[next++]!)), base: input.base, ...(bounds ? { bounds } : {}) };
   },
   // Row-major data is unchanged by a reshape: a copy.
   wgsl: {

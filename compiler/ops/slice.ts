@@ -51,7 +51,11 @@ export const slice = defineOp({
   },
   vjp: (ctx, { axis, start }) => [ctx.op("pad_axis", [ctx.grad], { axis, start, size: ctx.inputs[0]!.type.shape[axis]! })],
   // The same steps as the input, starting `start` elements further along the axis.
-  view: ({ axis, start }, input, _inShape, _outShape, dim) => ({ steps: input.steps, base: input.base + dim(start) * input.steps[axis]! }),
+  view: ({ axis, start }, input, _inShape, _outShape, dim) => {
+    const from = dim(start);
+    const bounds = input.bounds?.map((b) => (b.dim === axis ? { ...b, lo: b.lo - from, hi: b.hi - from } : b));
+    return { steps: input.steps, base: input.base + from * input.steps[axis]!, ...(bounds ? { bounds } : {}) };
+  },
 });
 
 /** Zero-pads one axis to `size`, placing the input at `start` (the gradient of slice). */
@@ -92,4 +96,11 @@ export const padAxis = defineOp({
     },
   },
   vjp: (ctx, { axis, start }) => [ctx.op("slice", [ctx.grad], { axis, start, end: start.add(ctx.inputs[0]!.type.shape[axis]!) })],
+  // The input's elements `start` further along the axis, zeros around them.
+  view: ({ axis, start }, input, inShape, _outShape, dim) => {
+    const from = dim(start);
+    const bounds = (input.bounds ?? []).map((b) => (b.dim === axis ? { ...b, lo: b.lo + from, hi: b.hi + from } : b));
+    bounds.push({ dim: axis, lo: from, hi: from + inShape[axis]! });
+    return { steps: input.steps, base: input.base - from * input.steps[axis]!, bounds };
+  },
 });

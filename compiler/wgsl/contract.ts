@@ -102,6 +102,11 @@ export type WgslEmitter<A> = ExpressionEmitter<A> | KernelEmitter<A> | BoundEmit
 export interface ViewMap {
   steps: readonly number[];
   base: number;
+  /**
+   * Where the view holds its input's elements, in its own coordinates: an element with a coordinate outside
+   * [lo, hi) along `dim` is zero (padding) and reads nothing.
+   */
+  bounds?: readonly { dim: number; lo: number; hi: number }[];
 }
 
 /**
