@@ -151,4 +151,47 @@ describe("a compiled model on the device", () => {
       await Promise.all([compiled.destroy(), session.destroy()]);
     }
   });
+
+  it.skipIf(!gpu.ctx)("carries batch_norm's running statistics: evaluation reads them, training steps update them, as the session does", async () => {
+    const file = join(work, "iris-bn.dlg");
+    writeFileSync(file, `model IrisBN {
+  input features: f32[N, 4]
+  input label: i32[N]
+  h = dense(features, 6) -> batch_norm -> relu
+  logits = dense(h, 3)
+  output logits
+  train cross_entropy(logits, label) with adam(lr: 1e-2)
+}
+`);
+    const out = join(work, "iris-bn");
+    expect((await runCli(["compile", file, "--batch", "8", "-o", out])).code).toBe(0);
+    const manifest = await readCompiledModel(out);
+    const portable: GpuContext = Object.create(gpu.ctx!, { limits: { value: DEFAULT_LIMITS } });
+    const graph = compile(readFileSync(file, "utf8"), "iris-bn.dlg").check!.graph;
+    const compiled = new CompiledModel(manifest, { gpu: gpu.ctx!, seed: 3, readEvery: 4 });
+    const session = new GpuSession(graph, { gpu: portable, seed: 3, readEvery: 4 });
+    try {
+      const random = new Random(4);
+      const test = batchOf(8, random);
+      // Before any step: the running statistics start at PyTorch's (means 0, variances 1), and evaluation keeps them.
+      const first = await compiled.run(test);
+      expectClose(first.get("logits")!.data, (await session.run(test)).get(graph.outputs[0]!.node)!.data, { atol: 0, rtol: 0 }, "logits before training");
+      const initial = await compiled.state.toMap();
+      expect(Array.from(initial.get("h_2.running_var")!.data)).toEqual([1, 1, 1, 1, 1, 1]);
+      expect(Array.from(initial.get("h_2.running_mean")!.data)).toEqual([0, 0, 0, 0, 0, 0]);
+      const batches = Array.from({ length: 6 }, () => batchOf(8, random));
+      const [a, b] = await Promise.all([Promise.all(batches.map((x) => compiled.trainStep(x))), Promise.all(batches.map((x) => session.trainStep(x)))]);
+      expect(a).toEqual(b);
+      const [sa, sb] = await Promise.all([compiled.state.toMap(), session.state.toMap()]);
+      expect(sa.get("h_2.num_batches_tracked")!.data[0]).toBe(6);
+      for (const [name, t] of sb) expectClose(sa.get(name)!.data, t.data, { atol: 0, rtol: 0 }, name);
+      expect(Array.from(sa.get("h_2.running_var")!.data)).not.toEqual([1, 1, 1, 1, 1, 1]);
+      const after = await compiled.run(test);
+      expectClose(after.get("logits")!.data, (await session.run(test)).get(graph.outputs[0]!.node)!.data, { atol: 0, rtol: 0 }, "logits after training");
+      const again = await compiled.state.toMap();
+      for (const [name, t] of sa) expect(Array.from(again.get(name)!.data), `${name} after evaluation`).toEqual(Array.from(t.data));
+    } finally {
+      await Promise.all([compiled.destroy(), session.destroy()]);
+    }
+  });
 });
