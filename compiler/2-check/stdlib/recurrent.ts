@@ -16,7 +16,7 @@ import { bool, defineBuiltin, int, string, tensor, type BuiltinDef } from "./def
 export const MAX_RECURRENCE_STEPS = 4096;
 
 /** How many tensors one concatenation takes, so that it stays within a kernel's storage-buffer bindings. */
-export const CONCAT_FAN_IN = 4;
+const CONCAT_FAN_IN = 4;
 
 export interface Recurrence {
   /** The sequence, time on axis 1. */
@@ -36,19 +36,24 @@ export function stepOf(ctx: LayerContext, xs: TensorValue, t: number): TensorVal
   return ctx.op("reshape", [slice], { shape: [n!, ...rest] });
 }
 
-/** Stacks per-step values `[N, ...]` into `[N, T, ...]`, concatenating a few at a time. */
-export function stackSteps(ctx: LayerContext, steps: readonly TensorValue[]): TensorValue {
-  const [n, ...rest] = steps[0]!.type.shape as Dim[];
-  let level = steps.map((s) => ctx.op("reshape", [s], { shape: [n!, Dim.const(1), ...rest] }));
+/** Concatenates `parts` along `axis` a few at a time (a tree of concatenations), in order. */
+export function concatInGroups(ctx: LayerContext, parts: readonly TensorValue[], axis: number): TensorValue {
+  let level = parts;
   while (level.length > 1) {
     const next: TensorValue[] = [];
     for (let i = 0; i < level.length; i += CONCAT_FAN_IN) {
       const group = level.slice(i, i + CONCAT_FAN_IN);
-      next.push(group.length === 1 ? group[0]! : ctx.op("concat", group, { axis: 1 }));
+      next.push(group.length === 1 ? group[0]! : ctx.op("concat", group, { axis }));
     }
     level = next;
   }
   return level[0]!;
+}
+
+/** Stacks per-step values `[N, ...]` into `[N, T, ...]`. */
+export function stackSteps(ctx: LayerContext, steps: readonly TensorValue[]): TensorValue {
+  const [n, ...rest] = steps[0]!.type.shape as Dim[];
+  return concatInGroups(ctx, steps.map((s) => ctx.op("reshape", [s], { shape: [n!, Dim.const(1), ...rest] })), 1);
 }
 
 export function requireSequence(ctx: LayerContext, xs: TensorValue, at?: Parameters<LayerContext["fail"]>[1]): Dim {

@@ -5,7 +5,7 @@ import type { LayerContext } from "../lower-to-ir.js";
 import type { TensorValue } from "../values.js";
 import { Dim, formatType, isFloat } from "../../ir/types.js";
 import { bool, defineBuiltin, int, string, tensor, type BuiltinDef } from "./define-layer.js";
-import { CONCAT_FAN_IN } from "./recurrent.js";
+import { concatInGroups } from "./recurrent.js";
 
 function requireSequence3(ctx: LayerContext, x: TensorValue, at: Parameters<LayerContext["fail"]>[1]): [Dim, Dim, Dim] {
   if (x.type.shape.length !== 3 || !isFloat(x.type.dtype))
@@ -39,19 +39,6 @@ function windows(ctx: LayerContext, length: Dim, extent: number, stride: number,
   return length.sub(Dim.const(extent)).floorDiv(Dim.const(stride)).add(Dim.const(1));
 }
 
-function concatLast(ctx: LayerContext, parts: TensorValue[]): TensorValue {
-  let level = parts;
-  while (level.length > 1) {
-    const next: TensorValue[] = [];
-    for (let i = 0; i < level.length; i += CONCAT_FAN_IN) {
-      const group = level.slice(i, i + CONCAT_FAN_IN);
-      next.push(group.length === 1 ? group[0]! : ctx.op("concat", group, { axis: 2 }));
-    }
-    level = next;
-  }
-  return level[0]!;
-}
-
 export const sequenceBuiltins: BuiltinDef[] = [
   defineBuiltin({
     name: "conv1d",
@@ -81,7 +68,7 @@ export const sequenceBuiltins: BuiltinDef[] = [
         padded = padTime(ctx, x, Math.floor(total / 2), total - Math.floor(total / 2));
       }
       const taps = Array.from({ length: k }, (_, j) => strided(ctx, padded, j * dilation, stride, out));
-      const columns = concatLast(ctx, taps);
+      const columns = concatInGroups(ctx, taps, 2);
       const filters = args.size("filters");
       const w = ctx.param("weight", [Dim.const(k), c, filters], { name: "glorot_uniform", args: [] }, x.type.dtype);
       const y = ctx.op("matmul", [columns, ctx.op("reshape", [w], { shape: [Dim.const(k).mul(c), filters] })]);

@@ -1,6 +1,7 @@
 // Shape built-ins: reshape (with one inferred -1), flatten, transpose, concat, slice.
 import { product } from "../../ir/dims.js";
 import { Dim, formatType } from "../../ir/types.js";
+import { zerosOf } from "./recurrent.js";
 import { axisOf, defineBuiltin, int, tensor, type BuiltinDef } from "./define-layer.js";
 
 export const shapeBuiltins: BuiltinDef[] = [
@@ -12,7 +13,7 @@ export const shapeBuiltins: BuiltinDef[] = [
       const shape = args.dims("shape");
       const bad = shape.find((d) => (d.constValue() ?? 1) < 1);
       if (bad) ctx.fail({ key: "negativeDim", params: { dim: bad.toString() } }, args.spanOf("shape"));
-      return ctx.op("broadcast_to", [ctx.constant(0)], { shape });
+      return zerosOf(ctx, { dtype: "f32", shape });
     },
   }),
   defineBuiltin({
