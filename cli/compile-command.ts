@@ -5,10 +5,13 @@ import type { Graph, Optimizer } from "../compiler/ir/graph.js";
 import type { ModelManifest, ProgramManifest } from "../runtime/manifest.js";
 import { foreignContent, MANIFEST_FILE, OutputDirError, writeCompiledDir } from "../runtime/node/compiled-dir.js";
 import type { CliIO } from "./io.js";
+import { PAGE_FILE, PAGE_SCRIPT, PAGE_WEIGHTS, pageAssets } from "./web-page.js";
 
 export interface CompileFlags {
   batch: number;
   out: string;
+  /** Add the web page (`--web DIR`): its files, a checkpoint it loads at start (already checked), its seed. */
+  web?: { weights?: Uint8Array; seed: number };
   fuse: boolean;
   json: boolean;
   optimizer?: Optimizer;
@@ -29,6 +32,8 @@ export interface CompileReport {
   train: ProgramReport | null;
   paramBytes: number;
   wgslFiles: number;
+  /** With --web: the page's runtime bundle and its size, and whether it loads weights at start. */
+  page?: { script: string; scriptBytes: number; weights: boolean };
 }
 
 function reportOf(p: ProgramManifest): ProgramReport {
@@ -82,8 +87,16 @@ export async function compileCommand(graph: Graph, model: string, flags: Compile
     paramBytes: manifest.params.reduce((s, p) => s + 4 * p.shape.reduce((a, b) => a * b, 1), 0),
     wgslFiles: 0,
   };
-  const files = splitKernels(manifest);
-  report.wgslFiles = files.size;
+  const kernels = splitKernels(manifest);
+  report.wgslFiles = kernels.size;
+  const files = new Map<string, string | Uint8Array>(kernels);
+  if (flags.web) {
+    const assets = pageAssets();
+    for (const [name, text] of assets) files.set(name, text);
+    if (flags.web.weights) files.set(PAGE_WEIGHTS, flags.web.weights);
+    manifest.page = { files: [...assets.keys(), ...(flags.web.weights ? [PAGE_WEIGHTS] : [])], seed: flags.web.seed, ...(flags.web.weights ? { weights: PAGE_WEIGHTS } : {}) };
+    report.page = { script: PAGE_SCRIPT, scriptBytes: new TextEncoder().encode(assets.get(PAGE_SCRIPT)!).length, weights: flags.web.weights !== undefined };
+  }
   await writeCompiledDir(flags.out, files, JSON.stringify(manifest, null, 1) + "\n");
 
   if (flags.json) {
@@ -95,6 +108,9 @@ export async function compileCommand(graph: Graph, model: string, flags: Compile
   io.stdout(`compiled ${model} for batch ${flags.batch} into ${flags.out}\n`);
   io.stdout(line("forward", report.forward, "per run"));
   if (report.train) io.stdout(line("training step", report.train, "per step"));
-  io.stdout(`  parameters: ${mib(report.paramBytes)}; ${files.size} WGSL files and ${MANIFEST_FILE}\n`);
+  io.stdout(`  parameters: ${mib(report.paramBytes)}; ${kernels.size} WGSL files and ${MANIFEST_FILE}\n`);
+  if (report.page) {
+    io.stdout(`  web page: ${PAGE_FILE} and ${PAGE_SCRIPT} (runtime, no compiler: ${(report.page.scriptBytes / 1024).toFixed(1)} KiB)${report.page.weights ? ` with ${PAGE_WEIGHTS}` : ""}; serve the directory over HTTP, e.g. python3 -m http.server -d ${flags.out}\n`);
+  }
   return 0;
 }

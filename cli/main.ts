@@ -13,12 +13,13 @@ import type { Tokenization } from "../runtime/data/text.js";
 import { renderGraph, type GraphFormat } from "../compiler/ir/render.js";
 import type { SourceFile } from "../compiler/diagnostics/span.js";
 import { compileCommand } from "./compile-command.js";
+import { encodeSafetensors } from "../runtime/checkpoint.js";
 import { sampleCommand } from "./sample-command.js";
 import { FileSystemError, UsageError, type CliIO } from "./io.js";
 import { atomicWriteFile, ioReason } from "../runtime/node/atomic-write.js";
 import { checkReport, checkToJson, diagnosticsText } from "./render.js";
 import {
-  gradCommand, initCommand, positiveInt, positiveNumber, requireAdapter, requireBackend, runCommand, runtimeFailure, seedOf, trainCommand,
+  gradCommand, initCommand, modelWeights, positiveInt, positiveNumber, requireAdapter, requireBackend, runCommand, runtimeFailure, seedOf, trainCommand,
 } from "./train-commands.js";
 
 const USAGE = `usage: dlg <command> [options]
@@ -41,8 +42,9 @@ commands:
                       the initial parameters, as training would start from them
   grad FILE --weights W --data SOURCE [--batch B] [--backend cpu|webgpu|auto] -o G.safetensors
                       loss and gradients on the first B training rows (no shuffling, no dropout; CPU by default)
-  compile FILE --batch N -o DIR [--lr X] [--no-fuse] [--json]
-                      WGSL kernels and a manifest.json for batch N, loadable without the compiler
+  compile FILE --batch N (-o DIR | --web DIR [--weights W] [--seed S]) [--lr X] [--no-fuse] [--json]
+                      WGSL kernels and a manifest.json for batch N, loadable without the compiler; --web adds
+                      a page (index.html and the browser runtime) that runs, and trains, the model in a browser
   sample FILE --weights W [--prompt TEXT] [--length N] [--temperature X] [--top-k K] [--seed S] [--backend B]
                       text from a model trained on text (causal: tokens see only the past)
 
@@ -272,9 +274,16 @@ async function compileFileCommand(args: readonly string[], io: CliIO): Promise<n
     lr: { type: "string" },
     "no-fuse": { type: "boolean" },
     json: { type: "boolean" },
+    web: { type: "string" },
+    weights: { type: "string" },
+    seed: { type: "string" },
   });
   if (values.batch === undefined) throw new UsageError("compile: missing --batch N (programs are specialized for one batch size)");
-  if (values.output === undefined) throw new UsageError("compile: missing -o DIR");
+  if (values.output !== undefined && values.web !== undefined) throw new UsageError("compile: give -o DIR or --web DIR (the artifacts and a page), not both");
+  const out = values.output ?? values.web;
+  if (out === undefined) throw new UsageError("compile: missing -o DIR");
+  if (values.web === undefined && (values.weights !== undefined || values.seed !== undefined))
+    throw new UsageError(`compile: ${values.weights !== undefined ? "--weights" : "--seed"} is for the page of --web DIR`);
   const batch = positiveInt("batch", values.batch, 1);
   const lr = positiveNumber("lr", values.lr);
   const source = readSource(file);
@@ -284,8 +293,12 @@ async function compileFileCommand(args: readonly string[], io: CliIO): Promise<n
   if (!result.ok || !result.check) return 1;
   const graph = result.check.graph;
   const optimizer = lr !== undefined && graph.optimizer ? { ...graph.optimizer, args: { ...graph.optimizer.args, lr } } : undefined;
+  const web = values.web === undefined ? undefined : {
+    seed: seedOf(values.seed),
+    ...(values.weights !== undefined ? { weights: encodeSafetensors(await modelWeights(graph, values.weights)) } : {}),
+  };
   return compileCommand(graph, result.check.model ?? "model", {
-    batch, out: values.output, fuse: !values["no-fuse"], json: values.json ?? false, ...(optimizer ? { optimizer } : {}),
+    batch, out, fuse: !values["no-fuse"], json: values.json ?? false, ...(optimizer ? { optimizer } : {}), ...(web ? { web } : {}),
   }, io);
 }
 

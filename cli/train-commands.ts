@@ -228,6 +228,24 @@ function expectedParams(graph: Graph) {
   return graph.params.map((p) => ({ name: p.name, dtype: (p.type.dtype === "i32" ? "i32" : "f32") as "f32" | "i32", shape: p.type.shape.map((d) => d.constValue()!) }));
 }
 
+/**
+ * A checkpoint's model tensors (parameters and running statistics, not optimizer state), checked as `loadWeights`
+ * checks them: what a web page loads at start.
+ */
+export async function modelWeights(graph: Graph, path: string): Promise<Map<string, HostTensor>> {
+  const checkpoint = await readCheckpoint(path);
+  const bufferNames = new Set((graph.buffers ?? []).map((b) => b.name));
+  const params = new Map<string, HostTensor>();
+  const buffers = new Map<string, HostTensor>();
+  for (const [name, t] of checkpoint.tensors) {
+    if (bufferNames.has(name)) buffers.set(name, t);
+    else if (stateOwner(name, { forward: graph }) === undefined) params.set(name, t);
+  }
+  const problems = [...checkTensorsMatch(expectedParams(graph), params), ...checkTensorsMatch(bufferSpecs(graph), buffers, { what: "running statistic" })];
+  if (problems.length > 0) throw new CheckpointError(`${path} does not fit this model: ${joinProblems(problems)}`);
+  return new Map([...params, ...buffers]);
+}
+
 /** What became of a checkpoint's optimizer state: taken, absent (the optimizer starts fresh), or not asked for. */
 export type StateLoaded = "restored" | "fresh" | "ignored";
 
@@ -276,7 +294,7 @@ export async function loadWeights(session: Session, path: string, withState: boo
  * Every optimizer's slots are recognized, so another optimizer's state is named as such rather than taken for an
  * unknown parameter.
  */
-function stateOwner(name: string, session: Session): string | undefined {
+function stateOwner(name: string, session: { forward: Graph }): string | undefined {
   if (name === STEP_STATE) return STEP_STATE;
   for (const [optimizer, definition] of Object.entries(optimizers)) {
     if (session.forward.params.some((p) => definition.slots.some((slot) => name === stateName(p.name, slot)))) return optimizer;

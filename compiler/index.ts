@@ -214,6 +214,7 @@ export function compileModel(forward: Graph, model: string, options: CompileMode
     }),
     params,
     ...(optimizer && programs.train ? { optimizer: { name: optimizer.name, args: { ...optimizer.args } } } : {}),
+    ...(forward.classifier ? { classifier: { ...forward.classifier } } : {}),
     programs,
   };
 }

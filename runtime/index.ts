@@ -18,6 +18,7 @@ export {
   type ManifestTensor,
   type ManifestValue,
   type ModelManifest,
+  type ManifestPage,
   type ProgramKind,
   type ProgramManifest,
   type StorageDType,
@@ -55,6 +56,8 @@ export { Random, streams, type RandomState } from "./random.js";
 // ---- training and data ------------------------------------------------------------------------------------------
 export {
   train,
+  trainSteps,
+  type StepsOptions,
   evaluate,
   TrainingError,
   type ClassifierTarget,

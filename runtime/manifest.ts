@@ -103,7 +103,20 @@ export interface ModelManifest {
   outputs: ManifestTensor[];
   params: ManifestParam[];
   optimizer?: { name: string; args: Record<string, number> };
+  /** The output a classification loss scores and the input holding its labels (what accuracy is measured on). */
+  classifier?: { output: string; labels: string };
+  /** Present when `dlg compile --web` wrote a page beside the artifacts (see ManifestPage). */
+  page?: ManifestPage;
   programs: { forward: ProgramManifest; train?: ProgramManifest };
+}
+
+/** The web page of a compile directory: the files it added (so a later compile may replace them) and how it starts. */
+export interface ManifestPage {
+  /** Files of the page, relative to the manifest (`index.html`, the runtime bundle, the weights). */
+  files: string[];
+  /** The checkpoint the page loads at start, when one was given; otherwise it initializes the parameters from `seed`. */
+  weights?: string;
+  seed: number;
 }
 
 /** A manifest that cannot be used: one line saying why. */
@@ -199,6 +212,15 @@ export function checkModelManifest(m: unknown, source: string): ModelManifest {
   for (const [i, t] of (m["params"] as { name: string; shape: number[] }[]).entries()) {
     if (params.has(t.name)) fail(`${source}: params[${i}]`, `repeats parameter \`${t.name}\``);
     params.set(t.name, t.shape);
+  }
+  const classifier = m["classifier"];
+  if (classifier !== undefined && !(isObject(classifier) && typeof classifier["output"] === "string" && typeof classifier["labels"] === "string"))
+    fail(`${source}: classifier`, "is not {\"output\": name, \"labels\": name}");
+  const page = m["page"];
+  if (page !== undefined) {
+    const files = isObject(page) ? page["files"] : undefined;
+    if (!isObject(page) || !Array.isArray(files) || !files.every((f) => typeof f === "string") || !natural(page["seed"]) || (page["weights"] !== undefined && typeof page["weights"] !== "string"))
+      fail(`${source}: page`, "is not {\"files\": [names], \"seed\": integer, \"weights\"?: name}");
   }
   const programs = m["programs"];
   if (!isObject(programs)) fail(source, "has no programs");

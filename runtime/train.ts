@@ -148,3 +148,46 @@ export async function train(session: TrainableSession, data: { train: Split; tes
   }
   return reports;
 }
+
+export interface StepsOptions {
+  steps: number;
+  /** Rows per step; a fixed-size program needs every batch full, so each pass over the rows drops its remainder. */
+  batch: number;
+  seed: number;
+  /** Called as each step's loss is known, in step order. */
+  onStep?: (p: { step: number; loss: number }) => void;
+}
+
+/**
+ * `steps` optimizer steps on full batches drawn in the order of a seeded shuffle of the rows, reshuffled for every
+ * pass: what a page trains in the browser, and what Node reproduces from the same seed to compare its losses with.
+ * Resolves to the losses in step order; a non-finite loss stops it with a TrainingError.
+ */
+export async function trainSteps(session: Pick<TrainableSession, "trainStep" | "flush">, split: Split, options: StepsOptions): Promise<number[]> {
+  const rows = rowsOf(split);
+  if (rows < options.batch) throw new TrainingError(`the data has ${rows} rows, fewer than one batch of ${options.batch}`);
+  const shuffler = streams(options.seed).shuffle;
+  const perPass = Math.floor(rows / options.batch);
+  const losses: number[] = [];
+  const inFlight: Promise<number>[] = [];
+  const settle = async () => {
+    const loss = await inFlight.shift()!;
+    const step = losses.length + 1;
+    if (!Number.isFinite(loss)) throw new TrainingError(`the loss became ${loss} at step ${step}; training stopped (try a lower learning rate)`);
+    losses.push(loss);
+    options.onStep?.({ step, loss });
+  };
+  let order: Int32Array = new Int32Array(0);
+  for (let step = 0; step < options.steps; step++) {
+    const slot = step % perPass;
+    if (slot === 0) order = shuffler.permutation(rows);
+    const idx = order.subarray(slot * options.batch, (slot + 1) * options.batch);
+    const loss = Promise.resolve(session.trainStep(Object.fromEntries(Object.entries(split).map(([k, v]) => [k, takeRows(v, idx)]))));
+    loss.catch(() => undefined);
+    inFlight.push(loss);
+    if (inFlight.length > STEPS_AHEAD) await settle();
+  }
+  await session.flush?.();
+  while (inFlight.length > 0) await settle();
+  return losses;
+}

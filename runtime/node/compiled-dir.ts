@@ -58,16 +58,18 @@ export async function foreignContent(dir: string): Promise<string | undefined> {
   if (entries.length === 0) return undefined;
   if (!entries.includes(MANIFEST_FILE)) return `it is not empty and holds no ${MANIFEST_FILE} of an earlier compile (it has ${describeEntries(entries)})`;
   let owned: Set<string>;
+  let pageFiles: Set<string>;
   try {
     const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), "utf8")) as unknown;
     if (typeof manifest !== "object" || manifest === null || (manifest as { format?: unknown }).format !== "dlg-model") {
       return `its ${MANIFEST_FILE} is not a dlg manifest`;
     }
     owned = new Set(kernelFiles(manifest));
+    pageFiles = new Set(pageFilesOf(manifest));
   } catch {
     return `its ${MANIFEST_FILE} is not a dlg manifest`;
   }
-  const others = entries.filter((e) => e !== MANIFEST_FILE && e !== "kernels");
+  const others = entries.filter((e) => e !== MANIFEST_FILE && e !== "kernels" && !pageFiles.has(e));
   if (others.length > 0) return `besides an earlier compile it holds ${describeEntries(others)}`;
   if (entries.includes("kernels")) {
     const kernels = await readdir(join(dir, "kernels"));
@@ -88,12 +90,18 @@ function kernelFiles(manifest: object): string[] {
   return Object.values(programs).flatMap((p) => (p?.kernels ?? []).flatMap((k) => (typeof k?.file === "string" ? [k.file] : [])));
 }
 
+/** The files of the web page a manifest says it wrote beside it (top-level names only). */
+function pageFilesOf(manifest: object): string[] {
+  const files = (manifest as { page?: { files?: unknown } }).page?.files;
+  return Array.isArray(files) ? files.filter((f): f is string => typeof f === "string" && !/[\\/]/.test(f) && f !== MANIFEST_FILE && f !== "kernels") : [];
+}
+
 /**
  * Writes a compile's files (`kernels/...` and manifest.json) as the whole content of `dir`: into a fresh directory
  * beside it, which then takes its place, so `dir` holds the old compile or the new one, never a mix, and a failure
  * leaves the old one. `dir` must be absent, empty or an earlier compile (see `foreignContent`).
  */
-export async function writeCompiledDir(dir: string, files: ReadonlyMap<string, string>, manifestText: string): Promise<void> {
+export async function writeCompiledDir(dir: string, files: ReadonlyMap<string, string | Uint8Array>, manifestText: string): Promise<void> {
   const target = resolve(dir);
   const foreign = await foreignContent(target);
   if (foreign !== undefined) throw new OutputDirError(`will not write into ${dir}: ${foreign}; give an empty or new directory`);
