@@ -17,7 +17,7 @@ module.exports = {
       name: "no-cycles",
       comment: "import cycles tie layers together; break them by moving the shared piece down",
       severity: "error",
-      from: { path: "^(compiler|runtime|sessions|cli|bench)/" },
+      from: { path: "^(compiler|runtime|sessions|cli|bench|web)/" },
       to: { circular: true },
     },
     {
@@ -26,6 +26,13 @@ module.exports = {
       severity: "error",
       from: { path: "^runtime/" },
       to: { path: "^(compiler|sessions|cli|bench)/" },
+    },
+    {
+      name: "web-page-ships-only-the-browser-runtime",
+      comment: "web/ is the page `dlg compile --web` writes: it bundles the browser-safe runtime and nothing else",
+      severity: "error",
+      from: { path: "^web/" },
+      to: { path: "^(compiler|sessions|cli|bench|runtime/node)/" },
     },
     {
       name: "runtime-is-browser-safe",

@@ -34,7 +34,7 @@ const describeViolation = (v: Violation) => `${v.rule.name}: ${v.from} -> ${v.to
 
 describe("the layers", () => {
   it("hold across the project: no forbidden import and no cycle", () => {
-    const found = violations(ROOT, ["compiler", "runtime", "sessions", "cli", "bench"]).map(describeViolation);
+    const found = violations(ROOT, ["compiler", "runtime", "sessions", "cli", "bench", "web"]).map(describeViolation);
     expect(found, found.join("\n")).toEqual([]);
   });
 
@@ -53,6 +53,7 @@ describe("the layers", () => {
       "runtime/train.ts": 'import { graph } from "../compiler/ir/graph.js";\nimport { readFileSync } from "node:fs";\nexport const train = [graph, readFileSync];\n',
       "runtime/node/files.ts": "export const files = 1;\n",
       "runtime/model.ts": 'import { files } from "./node/files.js";\nexport const model = files;\n',
+      "web/page.ts": 'import { check } from "../compiler/2-check/check.js";\nimport { model } from "../runtime/model.js";\nexport const page = [check, model];\n',
       "tsconfig.json": JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", strict: true } }),
     };
     for (const [file, text] of Object.entries(files)) {
@@ -60,7 +61,7 @@ describe("the layers", () => {
       writeFileSync(join(dir, file), text);
     }
     copyFileSync(join(ROOT, ".dependency-cruiser.cjs"), join(dir, ".dependency-cruiser.cjs"));
-    const found = violations(dir, ["compiler", "runtime"]);
+    const found = violations(dir, ["compiler", "runtime", "web"]);
     const broken = (rule: string) => found.filter((v) => v.rule.name === rule).map(describeViolation);
 
     it.each([
@@ -73,6 +74,7 @@ describe("the layers", () => {
       ["runtime-is-compiler-free", "runtime/train.ts -> compiler/ir/graph.ts"],
       ["runtime-is-browser-safe", "runtime/train.ts -> fs"],
       ["runtime-core-below-node-helpers", "runtime/model.ts -> runtime/node/files.ts"],
+      ["web-page-ships-only-the-browser-runtime", "web/page.ts -> compiler/2-check/check.ts"],
     ])("%s: %s", (rule, edge) => {
       expect(broken(rule).some((v) => v.startsWith(`${rule}: ${edge}`)), `${rule} reports ${broken(rule).join("; ") || "nothing"}`).toBe(true);
     });

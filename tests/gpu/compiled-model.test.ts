@@ -85,6 +85,33 @@ describe("dlg compile", () => {
     expect(await runCli(["compile", "dsl-examples/iris-mlp.dlg", "-o", join(work, "x")])).toMatchObject({ code: 2, stderr: "dlg: compile: missing --batch N (programs are specialized for one batch size)\n" });
     expect(await runCli(["compile", "dsl-examples/iris-mlp.dlg", "--batch", "8"])).toMatchObject({ code: 2, stderr: "dlg: compile: missing -o DIR\n" });
     expect(await runCli(["compile", "dsl-examples/iris-mlp.dlg", "--batch", "0", "-o", join(work, "x")])).toMatchObject({ code: 2 });
+    expect(await runCli(["compile", "dsl-examples/iris-mlp.dlg", "--batch", "8", "-o", join(work, "x"), "--web", join(work, "y")]))
+      .toMatchObject({ code: 2, stderr: "dlg: compile: give -o DIR or --web DIR (the artifacts and a page), not both\n" });
+    expect(await runCli(["compile", "dsl-examples/iris-mlp.dlg", "--batch", "8", "-o", join(work, "x"), "--seed", "3"]))
+      .toMatchObject({ code: 2, stderr: "dlg: compile: --seed is for the page of --web DIR\n" });
+  });
+
+  it("--web adds the page and the checked weights, and a later compile replaces them", async () => {
+    const out = join(work, "iris-web");
+    const weights = join(work, "iris-init.safetensors");
+    expect((await runCli(["init", "dsl-examples/iris-mlp.dlg", "-o", weights])).code).toBe(0);
+    const first = await runCli(["compile", "dsl-examples/iris-mlp.dlg", "--batch", "8", "--web", out, "--weights", weights, "--seed", "4"]);
+    expect(first.stderr).toBe("");
+    expect(readdirSync(out).sort()).toEqual(["dlg-page.js", "index.html", "kernels", "manifest.json", "weights.safetensors"]);
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    expect(manifest.page).toEqual({ files: ["index.html", "dlg-page.js", "weights.safetensors"], seed: 4, weights: "weights.safetensors" });
+    expect(manifest.classifier).toEqual({ output: "logits", labels: "label" });
+    expect((await readCompiledModel(out)).page?.seed).toBe(4);
+    // The page's files belong to the compile: compiling again (without weights) replaces them.
+    expect((await runCli(["compile", "dsl-examples/iris-mlp.dlg", "--batch", "8", "--web", out])).code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(["dlg-page.js", "index.html", "kernels", "manifest.json"]);
+    // A checkpoint of another model is refused before anything is written.
+    const mnist = join(work, "mnist-init.safetensors");
+    expect((await runCli(["init", "dsl-examples/mnist-mlp.dlg", "-o", mnist])).code).toBe(0);
+    const refused = await runCli(["compile", "dsl-examples/iris-mlp.dlg", "--batch", "8", "--web", join(work, "other"), "--weights", mnist]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`^dlg: ${escapeRegExp(mnist)} does not fit this model: missing tensor \`hidden\.weight\``));
+    expect(readdirSync(work)).not.toContain("other");
   });
 
   it("names what is wrong with a damaged directory", async () => {
