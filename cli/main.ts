@@ -36,8 +36,9 @@ commands:
                       train; SOURCE is mnist, iris, a .safetensors, .csv or .txt file (a text, also any file
                       with --tokens: windows of the model's tokens: i32[B, T], the last 10% held out); auto (the default)
                       uses the WebGPU adapter when there is one, else the CPU reference with a warning
-  run FILE --weights F --data SOURCE [--batch B] [--backend auto|webgpu|cpu] [--json]
-                      evaluate saved weights on the held-out split
+  run FILE --weights F --data SOURCE [--batch B] [--backend auto|webgpu|cpu] [-o PRED.csv|PRED.safetensors] [--json]
+                      evaluate saved weights on the held-out split (a classifier's confusion matrix and per-class
+                      precision/recall); -o writes every row's outputs; data without the loss's targets is predicted whole
   init FILE [--seed S] -o W.safetensors
                       the initial parameters, as training would start from them
   grad FILE --weights W --data SOURCE [--batch B] [--backend cpu|webgpu|auto] -o G.safetensors
@@ -353,7 +354,7 @@ const executeOptions = {
 /** Options each command accepts beyond the model options; the rest are refused, not silently ignored. */
 const ACCEPTED: Record<string, readonly string[]> = {
   train: ["data", "epochs", "batch", "lr", "seed", "backend", "adapter", "save", "resume", "holdout", "test-data", "tokens", "json"],
-  run: ["data", "weights", "batch", "backend", "adapter", "holdout", "test-data", "tokens", "json"],
+  run: ["data", "weights", "batch", "backend", "adapter", "holdout", "test-data", "tokens", "json", "output"],
   init: ["seed", "output"],
   grad: ["data", "weights", "batch", "backend", "adapter", "holdout", "test-data", "tokens", "output"],
 };
@@ -423,7 +424,10 @@ async function executeCommand(command: string, args: readonly string[], io: CliI
         ...(values.resume !== undefined ? { resume: values.resume } : {}),
       }, io);
     case "run":
-      return runCommand(graph, name, { ...dataFlags(), bindLengths, ...backend, weights: need("weights", "--weights F"), batch, json: values.json ?? false }, io);
+      return runCommand(graph, name, {
+        ...dataFlags(), bindLengths, ...backend, source: file, weights: need("weights", "--weights F"), batch, json: values.json ?? false,
+        ...(values.output !== undefined ? { output: values.output } : {}),
+      }, io);
     case "init":
       return initCommand(graph, name, seed, need("output", "-o W.safetensors"), file, io);
     default:

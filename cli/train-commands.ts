@@ -20,7 +20,10 @@ import { firstNonFinite, hostTensor, sliceRows, type HostTensor } from "../runti
 import { checkOutputFile, sameFile, type InputFile } from "./output-paths.js";
 import { evaluate, train, TrainingError, type EpochReport, type Split } from "../runtime/train.js";
 import type { TextEncoding, Tokenization } from "../runtime/data/text.js";
-import { ResourceError, UsageError, type CliIO } from "./io.js";
+import { FileSystemError, ResourceError, UsageError, type CliIO } from "./io.js";
+import { lossOnlyInputs, metricsText, predict, predictionsCsv, predictionTensors } from "./predictions.js";
+import { atomicWriteFile, ioReason } from "../runtime/node/atomic-write.js";
+import { field } from "../runtime/data/dataset.js";
 import { totalmem } from "node:os";
 import { constants as bufferConstants } from "node:buffer";
 
@@ -170,17 +173,27 @@ export interface DataFlags {
   data: string;
   holdout?: number;
   testFile?: string;
+  /** Inputs the data may lack all of (the loss's targets, for pure inference); they are then left unbound. */
+  unlabeled?: readonly string[];
 }
 
 /**
  * Loads a data source and binds it to the model's inputs by name, then checks every value a step would trip on
  * (labels outside the classes, in either split) so that no run stops after its first epoch for a bad row.
  */
-export async function loadBoundData(graph: Graph, flags: DataFlags): Promise<{ train: Split; test: Split; notes: string[]; text?: TextEncoding }> {
+export async function loadBoundData(graph: Graph, flags: DataFlags): Promise<{
+  train: Split;
+  test: Split;
+  /** Inputs the data lacks (see DataFlags.unlabeled). */
+  missing: string[];
+  sourceRows: { train: Int32Array; test: Int32Array } | undefined;
+  notes: string[];
+  text?: TextEncoding;
+}> {
   if (flags.text && flags.tokens !== undefined && flags.tokens !== flags.text.tokenization)
     throw new UsageError(`--tokens ${flags.tokens}: the weights are of a model trained on ${flags.text.tokenization}`);
   const tokenization = flags.text?.tokenization ?? flags.tokens ?? "bytes";
-  const dataset = await loadDataset(flags.data, {
+  let dataset = await loadDataset(flags.data, {
     ...(flags.holdout !== undefined ? { holdout: flags.holdout } : {}),
     ...(flags.testFile !== undefined ? { testFile: flags.testFile } : {}),
     text: { window: textWindow(graph), tokenization, forced: flags.tokens !== undefined, ...(flags.text?.vocabulary ? { vocabulary: flags.text.vocabulary } : {}) },
@@ -190,7 +203,16 @@ export async function loadBoundData(graph: Graph, flags: DataFlags): Promise<{ t
     if (classes !== undefined && classes < dataset.text.vocabulary.length)
       throw new DataError(`${flags.data} uses ${dataset.text.vocabulary.length} distinct characters, more than the model's ${classes} classes (its vocabulary)`);
   }
-  const bound = bindInputs(modelInputs(graph), dataset);
+  // Data for pure inference (`dlg run`) may lack what only the loss reads: then every row is predicted, none scored.
+  let missing: string[] = [];
+  if (flags.unlabeled && flags.unlabeled.length > 0 && flags.unlabeled.every((name) => field(dataset.train, name) === undefined)) {
+    missing = [...flags.unlabeled];
+    if (flags.testFile === undefined && flags.holdout === undefined && dataset.sourceRows) {
+      dataset = await loadDataset(flags.data, { holdout: 0 });
+      dataset = { ...dataset, test: dataset.train, sourceRows: { train: dataset.sourceRows!.train, test: dataset.sourceRows!.train } };
+    }
+  }
+  const bound = bindInputs(modelInputs(graph).filter((i) => !missing.includes(i.name)), dataset);
   const train = nameRecord<HostTensor>();
   const test = nameRecord<HostTensor>();
   for (const [name, b] of Object.entries(bound)) {
@@ -208,7 +230,7 @@ export async function loadBoundData(graph: Graph, flags: DataFlags): Promise<{ t
     checkLabels(train[input]!, classes, field, where("train"));
     checkLabels(test[input]!, classes, field, where("test"));
   }
-  return { train, test, notes: dataset.notes ?? [], ...(dataset.text ? { text: dataset.text } : {}) };
+  return { train, test, missing, sourceRows: dataset.sourceRows, notes: dataset.notes ?? [], ...(dataset.text ? { text: dataset.text } : {}) };
 }
 
 type BoundData = Awaited<ReturnType<typeof loadBoundData>>;
@@ -411,28 +433,57 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
 }
 
 export interface RunFlags extends DataFlags, BackendFlags {
+  /** The `.dlg` file the model came from: never a place to write predictions to. */
+  source: string;
   weights: string;
+  /** Where to write the predictions (.csv or .safetensors). */
+  output?: string;
   batch: number;
   json: boolean;
 }
 
 export async function runCommand(graph: Graph, modelName: string, flags: RunFlags, io: CliIO): Promise<number> {
+  if (flags.output !== undefined) {
+    if (!/\.(csv|safetensors)$/i.test(flags.output)) throw new UsageError(`-o ${flags.output}: predictions are written as .csv or .safetensors`);
+    checkOutputFile("-o", flags.output, inputFiles(flags, { path: flags.weights, role: "the --weights checkpoint" }));
+  }
   checkHostMemory(graph, modelName, false);
+  const dataFlags = { ...flags, unlabeled: lossOnlyInputs(graph) };
   let data: BoundData | undefined;
-  if (needsLengths(graph)) ({ graph, data } = await modelForData(graph, flags));
+  if (needsLengths(graph)) ({ graph, data } = await modelForData(graph, dataFlags));
   const session = await openSession(graph, flags, { seed: 0 }, io, flags.json);
   const { metadata } = await loadWeights(session, flags.weights, false);
   const text = textEncodingOf(metadata, flags.weights);
-  data ??= await loadBoundData(graph, { ...flags, ...(text ? { text } : {}) });
-  const rows = Object.values(data.test)[0]?.shape[0] ?? 0;
-  const result = await evaluate(session, data.test, flags.batch);
+  data ??= await loadBoundData(graph, { ...dataFlags, ...(text ? { text } : {}) });
+  const labeled = data.missing.length === 0;
+  const sourceRows = flags.testFile === undefined ? data.sourceRows?.test : undefined;
+  const p = await predict(session, graph, data.test, flags.batch, data.missing, sourceRows);
+  if (flags.output !== undefined) {
+    if (/\.csv$/i.test(flags.output)) {
+      try {
+        await atomicWriteFile(flags.output, predictionsCsv(p));
+      } catch (e) {
+        throw new FileSystemError(`cannot write ${flags.output}: ${ioReason(e)}`);
+      }
+    } else await writeCheckpoint(flags.output, predictionTensors(p), { format: "dlg-predictions", model: modelName, rows: String(p.rows) });
+  }
+  const metrics = p.classifier?.metrics;
   const adapter = adapterOf(session);
-  if (flags.json) io.stdout(JSON.stringify({ model: modelName, rows, loss: graph.loss !== undefined ? result.loss : null, accuracy: result.accuracy, backend: session.backend, ...(adapter ? { adapter } : {}) }) + "\n");
-  else {
-    const parts = [`${rows} held-out rows`];
-    if (graph.loss !== undefined) parts.push(`loss ${result.loss.toFixed(4)}`);
-    if (result.accuracy !== null) parts.push(`accuracy ${(result.accuracy * 100).toFixed(2)}%`);
+  const what = labeled ? "held-out rows" : "rows (no targets: predicted, not scored)";
+  if (flags.json) {
+    io.stdout(JSON.stringify({
+      model: modelName, rows: p.rows, labeled, loss: p.loss ?? null, accuracy: metrics?.accuracy ?? null,
+      ...(metrics ? { confusion: metrics.confusion, precision: metrics.precision, recall: metrics.recall, support: metrics.support } : {}),
+      ...(flags.output !== undefined ? { output: flags.output } : {}),
+      backend: session.backend, ...(adapter ? { adapter } : {}),
+    }) + "\n");
+  } else {
+    const parts = [`${p.rows} ${what}`];
+    if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(4)}`);
+    if (metrics) parts.push(`accuracy ${(metrics.accuracy * 100).toFixed(2)}%`);
     io.stdout(`${modelName}: ${parts.join(", ")}\n`);
+    if (metrics) io.stdout(metricsText(metrics));
+    if (flags.output !== undefined) io.stdout(`wrote the outputs of ${p.rows} rows to ${flags.output}\n`);
   }
   return 0;
 }

@@ -69,3 +69,4 @@ export {
 } from "./train.js";
 export { bindInputs, type BoundInput, type ModelInput } from "./data/bind.js";
 export { DataError, describeFields, splitHoldout, type Dataset } from "./data/dataset.js";
+export { argmax, classMetrics, softmaxRows, type ClassMetrics } from "./metrics.js";
