@@ -10,9 +10,9 @@ import type { Graph } from "../compiler/ir/graph.js";
 import type { OpAttrs } from "../compiler/ir/registry.js";
 import type { Split } from "../runtime/train.js";
 import type { Tokenization } from "../runtime/data/text.js";
-import { renderGraph, type GraphFormat } from "../compiler/ir/render.js";
 import type { SourceFile } from "../compiler/diagnostics/span.js";
 import { compileCommand } from "./compile-command.js";
+import { graphCommand } from "./graph-command.js";
 import { encodeSafetensors } from "../runtime/checkpoint.js";
 import { sampleCommand } from "./sample-command.js";
 import { FileSystemError, UsageError, type CliIO } from "./io.js";
@@ -29,8 +29,9 @@ commands:
                       parse and shape-check a model; print bindings, parameters and their count
   fmt FILE [--write | --check]
                       print FILE in canonical form (--write rewrites it, --check exits 1 if it differs)
-  graph FILE [--model NAME] [--set k=v]... [--dim D=n]... [--format dot|mermaid]
-                      the forward graph of primitive ops
+  graph FILE [--backward] [--fused [--batch N]] [--format dot|mermaid|svg] [-o FILE]
+                      the graph of primitive ops (with --backward its gradients too); --fused groups and colours
+                      the nodes by the kernel that computes them at batch N (default 64)
   train FILE --data SOURCE [--epochs E] [--batch B] [--lr X] [--seed S] [--backend auto|webgpu|cpu] [--adapter A]
              [--save F] [--resume F] [--holdout P | --test-data F] [--tokens bytes|chars] [--json]
                       train; SOURCE is mnist, iris, a .safetensors, .csv or .txt file (a text, also any file
@@ -131,7 +132,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     case "fmt":
       return fmtCommand(rest, io);
     case "graph":
-      return graphCommand(rest, io);
+      return graphFileCommand(rest, io);
     case "train":
     case "run":
     case "init":
@@ -254,17 +255,27 @@ async function fmtCommand(args: readonly string[], io: CliIO): Promise<number> {
   return 0;
 }
 
-function graphCommand(args: readonly string[], io: CliIO): number {
-  const { file, values } = parseCommandArgs("graph", args, { ...modelOptions, format: { type: "string", default: "dot" } });
+async function graphFileCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const { file, values } = parseCommandArgs("graph", args, {
+    ...modelOptions,
+    format: { type: "string", default: "dot" },
+    backward: { type: "boolean" },
+    fused: { type: "boolean" },
+    batch: { type: "string" },
+    output: { type: "string", short: "o" },
+  });
   const format = values.format as string;
-  if (format !== "dot" && format !== "mermaid") throw new UsageError(`graph: --format must be dot or mermaid, got '${format}'`);
+  if (format !== "dot" && format !== "mermaid" && format !== "svg") throw new UsageError(`graph: --format must be dot, mermaid or svg, got '${format}'`);
+  if (values.batch !== undefined && !values.fused) throw new UsageError("graph: --batch is for --fused (the batch size the kernels are compiled for)");
+  const batch = positiveInt("batch", values.batch, 64);
   const source = readSource(file);
   const options = checkOptionsOf(values);
   const result = compile(source.text, source.path, options);
   io.stderr(diagnosticsText(result, source, io.color));
   if (!result.ok || !result.check) return 1;
-  io.stdout(renderGraph(result.check.graph, result.check.model ?? "model", format as GraphFormat));
-  return 0;
+  return graphCommand(result.check.graph, result.check.model ?? "model", {
+    format, backward: values.backward ?? false, ...(values.fused ? { fusedBatch: batch } : {}), ...(values.output !== undefined ? { out: values.output } : {}),
+  }, io);
 }
 
 async function compileFileCommand(args: readonly string[], io: CliIO): Promise<number> {

@@ -4,6 +4,24 @@ import { formatType } from "./types.js";
 
 export type GraphFormat = "dot" | "mermaid";
 
+/** A kernel of a fused program: the nodes it computes (`dlg graph --fused` draws each kernel as one coloured box). */
+export interface KernelGroup {
+  nodes: readonly number[];
+  /** The kernel's name in the picture (`matmul + add + relu`). */
+  title: string;
+}
+
+export interface RenderOptions {
+  kernels?: readonly KernelGroup[];
+}
+
+/** Fill colours that stay readable under black text, cycled over kernels (ColorBrewer Set3). */
+const PALETTE = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f"];
+
+export function kernelColor(index: number): string {
+  return PALETTE[index % PALETTE.length]!;
+}
+
 function title(n: IRNode): string {
   if (n.op === "input") return `input ${n.label ?? ""}`.trim();
   if (n.op === "param") return `param ${n.label ?? ""}`.trim();
@@ -11,22 +29,32 @@ function title(n: IRNode): string {
   return n.label ? `${n.op} (${n.label})` : n.op;
 }
 
-export function renderGraph(graph: Graph, name: string, format: GraphFormat): string {
+export function renderGraph(graph: Graph, name: string, format: GraphFormat, options: RenderOptions = {}): string {
   const outputs = new Map(graph.outputs.map((o) => [o.node, o.name]));
-  return format === "dot" ? dot(graph, name, outputs) : mermaid(graph, outputs);
+  return format === "dot" ? dot(graph, name, outputs, options.kernels) : mermaid(graph, outputs, options.kernels);
 }
 
 function dotString(s: string): string {
   return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 }
 
-function dot(graph: Graph, name: string, outputs: Map<number, string>): string {
+function dot(graph: Graph, name: string, outputs: Map<number, string>, kernels: readonly KernelGroup[] | undefined): string {
   const lines = [`digraph ${dotString(name)} {`, "  rankdir=TB;", '  node [shape=box, style="rounded", fontname="Helvetica", fontsize=10];'];
-  for (const n of graph.nodes) {
+  const kernelOf = new Map<number, number>();
+  kernels?.forEach((k, i) => k.nodes.forEach((n) => kernelOf.set(n, i)));
+  const node = (n: IRNode) => {
     const shape = n.op === "input" ? ", shape=ellipse" : n.op === "param" ? ", shape=note" : n.op === "constant" ? ", shape=plaintext" : "";
     const peripheries = outputs.has(n.id) || graph.loss === n.id ? ", peripheries=2" : "";
-    lines.push(`  n${n.id} [label=${dotString(`${title(n)}\n${formatType(n.type)}`)}${shape}${peripheries}];`);
-  }
+    const k = kernelOf.get(n.id);
+    const fill = k === undefined ? "" : `, style="rounded,filled", fillcolor=${dotString(kernelColor(k))}`;
+    return `n${n.id} [label=${dotString(`${title(n)}\n${formatType(n.type)}`)}${shape}${peripheries}${fill}];`;
+  };
+  for (const n of graph.nodes) if (!kernelOf.has(n.id)) lines.push(`  ${node(n)}`);
+  kernels?.forEach((k, i) => {
+    lines.push(`  subgraph cluster_k${i} {`, `    label=${dotString(`kernel ${i + 1}: ${k.title}`)}; fontname="Helvetica"; fontsize=9; style="rounded,dashed"; color=${dotString(kernelColor(i))};`);
+    for (const id of k.nodes) lines.push(`    ${node(graph.nodes[id]!)}`);
+    lines.push("  }");
+  });
   for (const n of graph.nodes) for (const i of n.inputs) lines.push(`  n${i} -> n${n.id};`);
   for (const [node, out] of outputs) lines.push(`  out_${node} [label=${dotString(`output ${out}`)}, shape=ellipse];`, `  n${node} -> out_${node};`);
   if (graph.loss !== undefined) lines.push(`  loss [label="loss", shape=ellipse];`, `  n${graph.loss} -> loss;`);
@@ -39,13 +67,19 @@ function mermaidText(...lines: string[]): string {
   return `"${lines.map((s) => s.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;")).join("<br/>")}"`;
 }
 
-function mermaid(graph: Graph, outputs: Map<number, string>): string {
+function mermaid(graph: Graph, outputs: Map<number, string>, kernels: readonly KernelGroup[] | undefined): string {
   const lines = ["flowchart TD"];
-  for (const n of graph.nodes) {
+  const inKernel = new Set(kernels?.flatMap((k) => k.nodes) ?? []);
+  const node = (n: IRNode) => {
     const text = mermaidText(title(n), formatType(n.type));
-    const node = n.op === "input" ? `([${text}])` : n.op === "param" ? `[/${text}/]` : `[${text}]`;
-    lines.push(`  n${n.id}${node}`);
-  }
+    return `n${n.id}${n.op === "input" ? `([${text}])` : n.op === "param" ? `[/${text}/]` : `[${text}]`}`;
+  };
+  for (const n of graph.nodes) if (!inKernel.has(n.id)) lines.push(`  ${node(n)}`);
+  kernels?.forEach((k, i) => {
+    lines.push(`  subgraph k${i}[${mermaidText(`kernel ${i + 1}: ${k.title}`)}]`);
+    for (const id of k.nodes) lines.push(`    ${node(graph.nodes[id]!)}`);
+    lines.push("  end", ...k.nodes.map((id) => `  style n${id} fill:${kernelColor(i)}`));
+  });
   for (const n of graph.nodes) for (const i of n.inputs) lines.push(`  n${i} --> n${n.id}`);
   for (const [node, out] of outputs) lines.push(`  out_${node}([${mermaidText(`output ${out}`)}])`, `  n${node} --> out_${node}`);
   if (graph.loss !== undefined) lines.push(`  loss(["loss"])`, `  n${graph.loss} --> loss`);
