@@ -28,6 +28,13 @@ module.exports = {
       to: { path: "^(compiler|sessions|cli|bench)/" },
     },
     {
+      name: "exporters-read-the-ir",
+      comment: "compiler/export turns a checked graph into other engines' formats: it reads the IR and nothing of the phases",
+      severity: "error",
+      from: { path: "^compiler/export/" },
+      to: { path: "^(compiler|runtime|sessions|cli|bench)/", pathNot: "^compiler/(ir|diagnostics|export)/" },
+    },
+    {
       name: "web-page-ships-only-the-browser-runtime",
       comment: "web/ is the page `dlg compile --web` writes: it bundles the browser-safe runtime and nothing else",
       severity: "error",

@@ -13,6 +13,7 @@ import type { Tokenization } from "../runtime/data/text.js";
 import type { SourceFile } from "../compiler/diagnostics/span.js";
 import { compileCommand } from "./compile-command.js";
 import { graphCommand } from "./graph-command.js";
+import { exportCommand } from "./export-command.js";
 import { encodeSafetensors } from "../runtime/checkpoint.js";
 import { sampleCommand } from "./sample-command.js";
 import { FileSystemError, UsageError, type CliIO } from "./io.js";
@@ -47,6 +48,8 @@ commands:
   compile FILE --batch N (-o DIR | --web DIR [--weights W] [--seed S]) [--lr X] [--no-fuse] [--json]
                       WGSL kernels and a manifest.json for batch N, loadable without the compiler; --web adds
                       a page (index.html and the browser runtime) that runs, and trains, the model in a browser
+  export FILE --weights W --format onnx -o FILE
+                      the inference graph (evaluation mode) as ONNX (opset 17, the batch dim symbolic), weights inside
   sample FILE --weights W [--prompt TEXT] [--length N] [--temperature X] [--top-k K] [--seed S] [--backend B]
                       text from a model trained on text (causal: tokens see only the past)
 
@@ -140,6 +143,8 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       return executeCommand(command, rest, io);
     case "compile":
       return compileFileCommand(rest, io);
+    case "export":
+      return exportFileCommand(rest, io);
     case "sample":
       return sampleFileCommand(rest, io);
     case "help":
@@ -151,7 +156,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       io.stderr(USAGE + "\n");
       return 2;
     default:
-      throw new UsageError(`unknown command '${command}' (commands: check, fmt, graph, train, run, init, grad, compile, sample; see dlg --help)`);
+      throw new UsageError(`unknown command '${command}' (commands: check, fmt, graph, train, run, init, grad, compile, export, sample; see dlg --help)`);
   }
 }
 
@@ -275,6 +280,25 @@ async function graphFileCommand(args: readonly string[], io: CliIO): Promise<num
   if (!result.ok || !result.check) return 1;
   return graphCommand(result.check.graph, result.check.model ?? "model", {
     format, backward: values.backward ?? false, ...(values.fused ? { fusedBatch: batch } : {}), ...(values.output !== undefined ? { out: values.output } : {}),
+  }, io);
+}
+
+async function exportFileCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const { file, values } = parseCommandArgs("export", args, {
+    ...modelOptions,
+    format: { type: "string" },
+    weights: { type: "string" },
+    output: { type: "string", short: "o" },
+  });
+  if (values.format === undefined) throw new UsageError("export: missing --format onnx");
+  if (values.format !== "onnx") throw new UsageError(`export: --format must be onnx, got '${values.format}'`);
+  if (values.output === undefined) throw new UsageError("export: missing -o FILE");
+  const source = readSource(file);
+  const result = compile(source.text, source.path, checkOptionsOf(values));
+  io.stderr(diagnosticsText(result, source, io.color));
+  if (!result.ok || !result.check) return 1;
+  return exportCommand(result.check.graph, result.check.model ?? "model", {
+    format: values.format, source: file, out: values.output, ...(values.weights !== undefined ? { weights: values.weights } : {}),
   }, io);
 }
 

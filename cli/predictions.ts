@@ -6,18 +6,7 @@ import { hostTensor, sliceRows, type HostTensor } from "../runtime/tensor.js";
 import type { Split, TrainableSession } from "../runtime/train.js";
 import { UsageError } from "./io.js";
 
-/** Inputs no output depends on (a loss's labels or targets): data for pure inference may leave them out. */
-export function lossOnlyInputs(graph: Graph): string[] {
-  const needed = new Set<number>();
-  const stack = graph.outputs.map((o) => o.node);
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (needed.has(id)) continue;
-    needed.add(id);
-    stack.push(...graph.nodes[id]!.inputs);
-  }
-  return graph.inputs.filter((i) => !needed.has(i.node)).map((i) => i.name);
-}
+export { lossOnlyInputs } from "../compiler/ir/reachability.js";
 
 export interface Predictions {
   rows: number;

@@ -53,6 +53,7 @@ describe("the layers", () => {
       "runtime/train.ts": 'import { graph } from "../compiler/ir/graph.js";\nimport { readFileSync } from "node:fs";\nexport const train = [graph, readFileSync];\n',
       "runtime/node/files.ts": "export const files = 1;\n",
       "runtime/model.ts": 'import { files } from "./node/files.js";\nexport const model = files;\n',
+      "compiler/export/onnx.ts": 'import { fuse } from "../4-optimize/fuse.js";\nexport const onnx = fuse;\n',
       "web/page.ts": 'import { check } from "../compiler/2-check/check.js";\nimport { model } from "../runtime/model.js";\nexport const page = [check, model];\n',
       "tsconfig.json": JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", strict: true } }),
     };
@@ -74,6 +75,7 @@ describe("the layers", () => {
       ["runtime-is-compiler-free", "runtime/train.ts -> compiler/ir/graph.ts"],
       ["runtime-is-browser-safe", "runtime/train.ts -> fs"],
       ["runtime-core-below-node-helpers", "runtime/model.ts -> runtime/node/files.ts"],
+      ["exporters-read-the-ir", "compiler/export/onnx.ts -> compiler/4-optimize/fuse.ts"],
       ["web-page-ships-only-the-browser-runtime", "web/page.ts -> compiler/2-check/check.ts"],
     ])("%s: %s", (rule, edge) => {
       expect(broken(rule).some((v) => v.startsWith(`${rule}: ${edge}`)), `${rule} reports ${broken(rule).join("; ") || "nothing"}`).toBe(true);

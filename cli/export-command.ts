@@ -1,0 +1,40 @@
+// `dlg export FILE --weights W --format onnx -o model.onnx`: the model for other engines. ONNX carries the inference
+// graph (evaluation mode) with the weights as initializers and the batch dim symbolic.
+import type { Graph } from "../compiler/ir/graph.js";
+import { exportOnnx, ExportError, ONNX_OPSET, type ExportTensor } from "../compiler/export/onnx.js";
+import { atomicWriteFile, ioReason } from "../runtime/node/atomic-write.js";
+import { FileSystemError, UsageError, type CliIO } from "./io.js";
+import { checkOutputFile } from "./output-paths.js";
+import { modelWeights } from "./train-commands.js";
+
+export type ExportFormat = "onnx";
+
+export interface ExportFlags {
+  format: ExportFormat;
+  source: string;
+  weights?: string;
+  out: string;
+}
+
+export async function exportCommand(graph: Graph, model: string, flags: ExportFlags, io: CliIO): Promise<number> {
+  if (flags.weights === undefined) throw new UsageError("export: --format onnx needs --weights W (the initializers)");
+  checkOutputFile("-o", flags.out, [{ path: flags.source, role: "the model source" }, { path: flags.weights, role: "the --weights checkpoint" }]);
+  const weights = await modelWeights(graph, flags.weights);
+  let bytes: Uint8Array;
+  try {
+    bytes = exportOnnx(graph, model, weights as ReadonlyMap<string, ExportTensor>);
+  } catch (e) {
+    if (e instanceof ExportError) {
+      io.stderr(`dlg: cannot export ${model} to ONNX: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  try {
+    await atomicWriteFile(flags.out, bytes);
+  } catch (e) {
+    throw new FileSystemError(`cannot write ${flags.out}: ${ioReason(e)}`);
+  }
+  io.stderr(`wrote ${model} as ONNX (opset ${ONNX_OPSET}, ${graph.outputs.map((o) => o.name).join(", ")}; ${(bytes.length / 2 ** 20).toFixed(2)} MiB) to ${flags.out}\n`);
+  return 0;
+}

@@ -1,0 +1,21 @@
+// Which nodes the model's outputs depend on: the inference graph within a graph that also computes a loss.
+import type { Graph, NodeId } from "./graph.js";
+
+/** Every node some output of `graph` reads, directly or not (the outputs included). */
+export function outputAncestors(graph: Graph): Set<NodeId> {
+  const needed = new Set<NodeId>();
+  const stack = graph.outputs.map((o) => o.node);
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (needed.has(id)) continue;
+    needed.add(id);
+    stack.push(...graph.nodes[id]!.inputs);
+  }
+  return needed;
+}
+
+/** Inputs no output depends on (a loss's labels or targets): data for inference may leave them out. */
+export function lossOnlyInputs(graph: Graph): string[] {
+  const needed = outputAncestors(graph);
+  return graph.inputs.filter((i) => !needed.has(i.node)).map((i) => i.name);
+}
