@@ -48,8 +48,10 @@ commands:
   compile FILE --batch N (-o DIR | --web DIR [--weights W] [--seed S]) [--lr X] [--no-fuse] [--json]
                       WGSL kernels and a manifest.json for batch N, loadable without the compiler; --web adds
                       a page (index.html and the browser runtime) that runs, and trains, the model in a browser
-  export FILE --weights W --format onnx -o FILE
-                      the inference graph (evaluation mode) as ONNX (opset 17, the batch dim symbolic), weights inside
+  export FILE --weights W --format onnx -o FILE.onnx | export FILE --format torch -o FILE.py
+                      ONNX: the inference graph (evaluation mode, opset 17, the batch dim symbolic) with the weights;
+                      torch: one Python file, an nn.Module with dlg's names, its loss and optimizer, a predict/train
+                      script (data-parallel under torchrun)
   sample FILE --weights W [--prompt TEXT] [--length N] [--temperature X] [--top-k K] [--seed S] [--backend B]
                       text from a model trained on text (causal: tokens see only the past)
 
@@ -290,8 +292,8 @@ async function exportFileCommand(args: readonly string[], io: CliIO): Promise<nu
     weights: { type: "string" },
     output: { type: "string", short: "o" },
   });
-  if (values.format === undefined) throw new UsageError("export: missing --format onnx");
-  if (values.format !== "onnx") throw new UsageError(`export: --format must be onnx, got '${values.format}'`);
+  if (values.format === undefined) throw new UsageError("export: missing --format onnx|torch");
+  if (values.format !== "onnx" && values.format !== "torch") throw new UsageError(`export: --format must be onnx or torch, got '${values.format}'`);
   if (values.output === undefined) throw new UsageError("export: missing -o FILE");
   const source = readSource(file);
   const result = compile(source.text, source.path, checkOptionsOf(values));

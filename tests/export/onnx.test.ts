@@ -93,6 +93,10 @@ describe("dlg export --format onnx", () => {
   it("refuses what it cannot export, in one line", async () => {
     const noWeights = await runCli(["export", "dsl-examples/iris-mlp.dlg", "--format", "onnx", "-o", join(dir, "x.onnx")]);
     expect(noWeights).toMatchObject({ code: 2, stderr: "dlg: export: --format onnx needs --weights W (the initializers)\n" });
-    expect((await runCli(["export", "dsl-examples/iris-mlp.dlg", "--format", "tflite", "-o", join(dir, "x")])).stderr).toBe("dlg: export: --format must be onnx, got 'tflite'\n");
+    expect((await runCli(["export", "dsl-examples/iris-mlp.dlg", "--format", "tflite", "-o", join(dir, "x")])).stderr).toBe("dlg: export: --format must be onnx or torch, got 'tflite'\n");
+    expect((await runCli(["export", "dsl-examples/iris-mlp.dlg", "--format", "torch", "--weights", "w.safetensors", "-o", join(dir, "x.py")])).stderr)
+      .toBe("dlg: export: --format torch writes the model, not its weights; the file loads a checkpoint itself (--weights W when it runs)\n");
+    const source = await runCli(["export", "dsl-examples/iris-mlp.dlg", "--format", "torch", "-o", "dsl-examples/iris-mlp.dlg"]);
+    expect(source.code).toBe(2);
   });
 });
