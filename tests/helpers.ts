@@ -138,3 +138,17 @@ export function expectGoldenDir(dir: string, files: ReadonlyMap<string, string>)
   expect([...files.keys()].sort(), `the files of ${where}`).toEqual(readdirSync(dir).sort());
   for (const [name, text] of files) expect.soft(text, `${where}/${name}`).toBe(readFileSync(join(dir, name), "utf8"));
 }
+
+/** Rows for every input: floats in [0, 1), class labels below their class count, token ids below the vocabulary. */
+export function randomModelData(graph: Graph, rows: number, random: Random): Map<string, HostTensor> {
+  const vocab = graph.nodes.find((n) => n.op === "gather")?.inputs[0];
+  const tokens = vocab === undefined ? 2 : graph.nodes[vocab]!.type.shape[0]!.constValue()!;
+  return new Map(graph.inputs.map((i) => {
+    const shape = i.type.shape.map((d, k) => (k === 0 ? rows : d.constValue()!));
+    const n = shape.reduce((a, b) => a * b, 1);
+    const classes = graph.labelInputs?.find((l) => l.input === i.name)?.classes ?? tokens;
+    return [i.name, i.type.dtype === "i32"
+      ? hostTensor("i32", shape, Int32Array.from({ length: n }, () => random.nextInt(classes)))
+      : hostTensor("f32", shape, Float32Array.from({ length: n }, () => random.nextFloat()))];
+  }));
+}

@@ -8,12 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
-import type { Graph } from "../../compiler/ir/graph.js";
 import { writeCheckpoint } from "../../runtime/node/checkpoint-file.js";
 import { Random } from "../../runtime/random.js";
-import { hostTensor, type HostTensor } from "../../runtime/tensor.js";
 import { initialBuffers, initialParams } from "../../sessions/cpu-session.js";
-import { ROOT, runCli } from "../helpers.js";
+import { randomModelData as randomData, ROOT, runCli } from "../helpers.js";
 
 const PYTHON = process.env["DLG_TORCH_PYTHON"] ?? "/usr/bin/python3";
 const IN_CI = process.env["CI"] === "true";
@@ -24,20 +22,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const EXAMPLES = readdirSync(join(ROOT, "dsl-examples")).filter((f) => f.endsWith(".dlg")).sort();
 const ROWS = 6;
-
-/** Rows for every input: floats in [0, 1), class labels below their class count, token ids below the vocabulary. */
-export function randomData(graph: Graph, rows: number, random: Random): Map<string, HostTensor> {
-  const vocab = graph.nodes.find((n) => n.op === "gather")?.inputs[0];
-  const tokens = vocab === undefined ? 2 : graph.nodes[vocab]!.type.shape[0]!.constValue()!;
-  return new Map(graph.inputs.map((i) => {
-    const shape = i.type.shape.map((d, k) => (k === 0 ? rows : d.constValue()!));
-    const n = shape.reduce((a, b) => a * b, 1);
-    const classes = graph.labelInputs?.find((l) => l.input === i.name)?.classes ?? tokens;
-    return [i.name, i.type.dtype === "i32"
-      ? hostTensor("i32", shape, Int32Array.from({ length: n }, () => random.nextInt(classes)))
-      : hostTensor("f32", shape, Float32Array.from({ length: n }, () => random.nextFloat()))];
-  }));
-}
 
 describe.runIf(TORCH === undefined && IN_CI)("PyTorch export (CI)", () => {
   it("has PyTorch available (CI installs python3-torch)", () => {
