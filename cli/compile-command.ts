@@ -14,7 +14,11 @@ export interface CompileFlags {
   web?: { weights?: Uint8Array; seed: number };
   fuse: boolean;
   json: boolean;
+  /** Programs for exactly `batch` rows (`--fixed-batch`), not for any batch up to it. */
+  varyBatch?: boolean;
   optimizer?: Optimizer;
+  /** `--dim` values, recorded in the manifest as fixed dims. */
+  fixedDims?: Record<string, number>;
 }
 
 export interface ProgramReport {
@@ -32,6 +36,8 @@ export interface CompileReport {
   train: ProgramReport | null;
   paramBytes: number;
   wgslFiles: number;
+  /** The dims the artifacts fix and those that vary (the batch, up to its maximum), as the manifest records them. */
+  dims: NonNullable<ModelManifest["dims"]>;
   /** With --web: the page's runtime bundle and its size, and whether it loads weights at start. */
   page?: { script: string; scriptBytes: number; weights: boolean };
 }
@@ -77,6 +83,8 @@ export async function compileCommand(graph: Graph, model: string, flags: Compile
     batch: flags.batch,
     fuse: flags.fuse,
     ...(flags.optimizer ? { optimizer: flags.optimizer } : {}),
+    ...(flags.fixedDims ? { fixedDims: flags.fixedDims } : {}),
+    ...(flags.varyBatch === false ? { varyBatch: false } : {}),
   });
   const report: CompileReport = {
     model,
@@ -86,6 +94,7 @@ export async function compileCommand(graph: Graph, model: string, flags: Compile
     train: manifest.programs.train ? reportOf(manifest.programs.train) : null,
     paramBytes: manifest.params.reduce((s, p) => s + 4 * p.shape.reduce((a, b) => a * b, 1), 0),
     wgslFiles: 0,
+    dims: manifest.dims!,
   };
   const kernels = splitKernels(manifest);
   report.wgslFiles = kernels.size;
@@ -105,7 +114,11 @@ export async function compileCommand(graph: Graph, model: string, flags: Compile
   }
   const line = (name: string, p: ProgramReport, per: string) =>
     `  ${name}: ${p.kernels} kernels, ${p.dispatches} dispatches ${per}, peak memory ${mib(p.peakBytes)} (${mib(p.unplannedBytes)} without buffer sharing)\n`;
-  io.stdout(`compiled ${model} for batch ${flags.batch} into ${flags.out}\n`);
+  const fixed = Object.entries(report.dims.fixed).map(([k, v]) => `${k}=${v}`);
+  const batchLine = manifest.rows
+    ? `any batch of 1 to ${flags.batch}`
+    : `batch ${flags.batch} only (${report.dims.fixedBatch})`;
+  io.stdout(`compiled ${model} for ${batchLine}${fixed.length > 0 ? `, ${fixed.join(", ")}` : ""} into ${flags.out}\n`);
   io.stdout(line("forward", report.forward, "per run"));
   if (report.train) io.stdout(line("training step", report.train, "per step"));
   io.stdout(`  parameters: ${mib(report.paramBytes)}; ${kernels.size} WGSL files and ${MANIFEST_FILE}\n`);

@@ -45,8 +45,8 @@ commands:
                       the initial parameters, as training would start from them
   grad FILE --weights W --data SOURCE [--batch B] [--backend cpu|webgpu|auto] -o G.safetensors
                       loss and gradients on the first B training rows (no shuffling, no dropout; CPU by default)
-  compile FILE --batch N (-o DIR | --web DIR [--weights W] [--seed S]) [--lr X] [--no-fuse] [--json]
-                      WGSL kernels and a manifest.json for batch N, loadable without the compiler; --web adds
+  compile FILE --batch N (-o DIR | --web DIR [--weights W] [--seed S]) [--fixed-batch] [--lr X] [--no-fuse] [--json]
+                      WGSL kernels and a manifest.json for any batch up to N, loadable without the compiler; --web adds
                       a page (index.html and the browser runtime) that runs, and trains, the model in a browser
   export FILE --weights W --format onnx -o FILE.onnx | export FILE --format torch -o FILE.py
                       ONNX: the inference graph (evaluation mode, opset 17, the batch dim symbolic) with the weights;
@@ -315,8 +315,9 @@ async function compileFileCommand(args: readonly string[], io: CliIO): Promise<n
     web: { type: "string" },
     weights: { type: "string" },
     seed: { type: "string" },
+    "fixed-batch": { type: "boolean" },
   });
-  if (values.batch === undefined) throw new UsageError("compile: missing --batch N (programs are specialized for one batch size)");
+  if (values.batch === undefined) throw new UsageError("compile: missing --batch N (the largest batch the programs run)");
   if (values.output !== undefined && values.web !== undefined) throw new UsageError("compile: give -o DIR or --web DIR (the artifacts and a page), not both");
   const out = values.output ?? values.web;
   if (out === undefined) throw new UsageError("compile: missing -o DIR");
@@ -330,6 +331,7 @@ async function compileFileCommand(args: readonly string[], io: CliIO): Promise<n
   io.stderr(diagnosticsText(result, source, io.color));
   if (!result.ok || !result.check) return 1;
   const graph = result.check.graph;
+  const fixedDims = options.dims;
   const optimizer = lr !== undefined && graph.optimizer ? { ...graph.optimizer, args: { ...graph.optimizer.args, lr } } : undefined;
   const web = values.web === undefined ? undefined : {
     seed: seedOf(values.seed),
@@ -337,6 +339,7 @@ async function compileFileCommand(args: readonly string[], io: CliIO): Promise<n
   };
   return compileCommand(graph, result.check.model ?? "model", {
     batch, out, fuse: !values["no-fuse"], json: values.json ?? false, ...(optimizer ? { optimizer } : {}), ...(web ? { web } : {}),
+    ...(fixedDims ? { fixedDims } : {}), ...(values["fixed-batch"] ? { varyBatch: false } : {}),
   }, io);
 }
 

@@ -14,6 +14,7 @@ import { buildTrainStep } from "./3-autodiff/train-step.js";
 import { foldConstants, type GraphInstance } from "./4-optimize/fold-constants.js";
 import { fuseGraph, unfusedGroups } from "./4-optimize/fuse.js";
 import { planMemory } from "./4-optimize/plan-memory.js";
+import { maskRows, ROW_COUNT, ROW_MASK } from "./4-optimize/row-mask.js";
 import { emitProgram, kernelHooks, readByCaller, type ProgramPlan } from "./5-codegen-wgsl/emit-program.js";
 import { finishManifest, manifestDraft, namedReads, type ManifestOptions, type ReadRequest } from "./5-codegen-wgsl/to-manifest.js";
 import { DiagnosticBag, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
@@ -156,6 +157,10 @@ export interface CompileModelOptions {
   limits?: KernelLimits;
   fuse?: boolean;
   planMemory?: boolean;
+  /** Compile for exactly `batch` rows (default: any batch up to it, where the model allows). */
+  varyBatch?: boolean;
+  /** Dims the caller bound (`--dim T=64`), recorded in the manifest as fixed. */
+  fixedDims?: Record<string, number>;
 }
 
 const storage = (dtype: string): "f32" | "i32" => (dtype === "i32" ? "i32" : "f32");
@@ -187,12 +192,15 @@ export function batchShapes(graph: Graph, batch: number): Map<string, number[]> 
 /** A model compiled ahead of time for one batch size: its forward program and training step, and its parameters. */
 export function compileModel(forward: Graph, model: string, options: CompileModelOptions): ModelManifest {
   const lower = { limits: options.limits ?? DEFAULT_LIMITS, ...(options.fuse !== undefined ? { fuse: options.fuse } : {}), ...(options.planMemory !== undefined ? { planMemory: options.planMemory } : {}) };
-  const shapes = batchShapes(forward, options.batch);
-  const forwardReads = namedReads(forward).filter((r) => !r.name?.startsWith("grad:"));
-  const programs: ModelManifest["programs"] = { forward: lowerProgram(forward, "forward", shapes, { ...lower, read: forwardReads }) };
-  const optimizer = options.optimizer ?? forward.optimizer;
-  if (optimizer && forward.loss !== undefined) {
-    const step = programGraph(forward, "train", optimizer);
+  // Any batch up to options.batch runs in the same programs, unless the model's layout keeps it from it.
+  const rowMasked = options.varyBatch === false ? { reason: "asked for a fixed batch" } : maskRows(forward);
+  const graph = "graph" in rowMasked ? rowMasked.graph : forward;
+  const shapes = batchShapes(graph, options.batch);
+  const forwardReads = namedReads(graph).filter((r) => !r.name?.startsWith("grad:"));
+  const programs: ModelManifest["programs"] = { forward: lowerProgram(graph, "forward", shapes, { ...lower, read: forwardReads }) };
+  const optimizer = options.optimizer ?? graph.optimizer;
+  if (optimizer && graph.loss !== undefined) {
+    const step = programGraph(graph, "train", optimizer);
     programs.train = lowerProgram(step, "train", shapes, { ...lower, read: [{ node: step.loss!, name: "loss" }] });
   }
   const tensor = (name: string, dtype: string, shape: readonly number[]): ManifestTensor => ({ name, dtype: storage(dtype), shape: [...shape] });
@@ -202,14 +210,34 @@ export function compileModel(forward: Graph, model: string, options: CompileMode
     init: p.init,
     initArgs: [...p.initArgs],
   }));
+  let rows: ModelManifest["rows"];
+  if ("graph" in rowMasked) {
+    // Rows per example along an output's dim 0 (1 for [N, ...], T for [N*T, ...]), and per dropout draw.
+    const perItem = (d: Dim | undefined) => d?.linearIn(rowMasked.symbol)?.coef;
+    const outputs: Record<string, number> = {};
+    for (const o of forward.outputs) {
+      const a = perItem(o.type.shape[0]);
+      if (a !== undefined) outputs[o.name] = a;
+    }
+    for (const program of [programs.forward, programs.train]) {
+      for (const b of program?.buffers ?? []) if (b.kind === "random" && b.count! % options.batch === 0) b.perRow = b.count! / options.batch;
+    }
+    rows = { symbol: rowMasked.symbol, max: options.batch, mask: ROW_MASK, count: ROW_COUNT, outputs };
+  }
   return {
     format: "dlg-model",
     version: 1,
     model,
     batch: options.batch,
+    dims: {
+      fixed: { ...options.fixedDims },
+      varying: rows ? { [rows.symbol]: { max: options.batch } } : {},
+      ...("reason" in rowMasked ? { fixedBatch: rowMasked.reason } : {}),
+    },
+    ...(rows ? { rows } : {}),
     inputs: forward.inputs.map((i) => tensor(i.name, i.type.dtype, shapes.get(i.name)!)),
     outputs: forward.outputs.map((o) => {
-      const v = types.find((t) => t.node === o.node)!;
+      const v = types.find((t) => t.node === graph.outputs.find((g) => g.name === o.name)!.node)!;
       return tensor(o.name, v.dtype, v.shape);
     }),
     params,

@@ -1,6 +1,6 @@
 // A model compiled ahead of time (`dlg compile`), trained and run from its manifest alone: what a web page ships,
-// with no compiler. The programs are fixed to the batch size they were compiled for; anything else is refused with
-// the shapes named, never run on the wrong sizes.
+// with no compiler. Programs compiled for a varying batch run any batch up to their size (padded, with the row mask
+// the compiler added); others only their exact batch. Anything else is refused with the shapes named.
 import type { GpuContext } from "./device.js";
 import { ExecutionError } from "./errors.js";
 import type { ReadValue } from "./gpu-program.js";
@@ -86,22 +86,57 @@ export class CompiledModel {
     if (!program) throw new ExecutionError(`${this.manifest.model} was compiled without a ${kind} program`);
     for (const input of this.manifest.inputs) {
       const shape = shapes.get(input.name);
-      if (!shape) throw new ExecutionError(`no value for input \`${input.name}\` (${describe(input)})`);
-      if (shape.length !== input.shape.length || shape.some((d, i) => d !== input.shape[i]))
-        throw new ExecutionError(`input \`${input.name}\` has shape [${shape.join(", ")}], but ${this.manifest.model} was compiled for ${describe(input)} (batch ${this.manifest.batch})`);
+      if (!shape || shape.length !== input.shape.length || shape.some((d, i) => d !== input.shape[i]))
+        throw new ExecutionError(`internal: input \`${input.name}\` reached the device as [${shape?.join(", ")}], not ${describe(input)}`);
     }
     return program;
   }
 
-  private checkInputs(batch: Batch): void {
-    for (const input of this.manifest.inputs) if (!Object.hasOwn(batch, input.name)) throw new ExecutionError(`no value for input \`${input.name}\` (${describe(input)})`);
+  /** The batch's row count, after checking every input against what the programs accept (named on refusal). */
+  private rowsOf(batch: Batch): number {
+    const rows = this.manifest.rows;
+    let n: number | undefined;
+    for (const input of this.manifest.inputs) {
+      if (!Object.hasOwn(batch, input.name)) throw new ExecutionError(`no value for input \`${input.name}\` (${this.accepted(input)})`);
+      const shape = batch[input.name]!.shape;
+      const fits = shape.length === input.shape.length && shape.every((d, i) => (i === 0 && rows ? d >= 1 && d <= input.shape[0]! : d === input.shape[i]));
+      if (!fits || (n !== undefined && shape[0] !== n))
+        throw new ExecutionError(`input \`${input.name}\` has shape [${shape.join(", ")}], but ${this.manifest.model} was compiled for ${this.accepted(input)}${fits ? ` with the same rows as the other inputs (${n})` : ""}`);
+      n = shape[0];
+    }
+    return n ?? this.manifest.batch;
+  }
+
+  private accepted(t: ManifestTensor): string {
+    if (!this.manifest.rows) return `${describe(t)} (batch ${this.manifest.batch})`;
+    return `${t.dtype}[1..${t.shape[0]}${t.shape.slice(1).map((d) => `, ${d}`).join("")}] (any batch up to ${this.manifest.batch})`;
+  }
+
+  /** A batch of `n` rows as the programs take it: zero rows after the real ones, and the row mask and count. */
+  private padded(batch: Batch, n: number): Batch {
+    const rows = this.manifest.rows;
+    if (!rows) return batch;
+    const out: Record<string, HostTensor> = {};
+    for (const input of this.manifest.inputs) {
+      const t = batch[input.name]!;
+      if (n === rows.max) {
+        out[input.name] = t;
+        continue;
+      }
+      const full = hostTensor(input.dtype, input.shape);
+      full.data.set(t.data);
+      out[input.name] = full;
+    }
+    out[rows.mask] = hostTensor("f32", [rows.max], Float32Array.from({ length: rows.max }, (_, i) => (i < n ? 1 : 0)));
+    out[rows.count] = hostTensor("f32", [], Float32Array.of(n));
+    return out;
   }
 
   /** One optimizer step; resolves to the batch loss once it is read back (see GpuModel.trainStep). */
   async trainStep(batch: Batch): Promise<number> {
     if (this.lossNode === undefined) throw new ExecutionError(`${this.manifest.model} was compiled without a training step`);
-    this.checkInputs(batch);
-    return this.model.trainStep(batch, this.lossNode);
+    const n = this.rowsOf(batch);
+    return this.model.trainStep(this.padded(batch, n), this.lossNode, this.manifest.rows ? n : undefined);
   }
 
   flush(): Promise<void> {
@@ -110,12 +145,19 @@ export class CompiledModel {
 
   /** The forward pass (no dropout): every output, and the loss when the model has one, by name (`logits`, `loss`). */
   async run(batch: Batch): Promise<Map<string, HostTensor>> {
-    this.checkInputs(batch);
+    const n = this.rowsOf(batch);
     const values = this.manifest.programs.forward.values;
-    const results = await this.model.run("forward", batch, values.map((v) => v.node));
+    const results = await this.model.run("forward", this.padded(batch, n), values.map((v) => v.node));
     return new Map(values.map((v) => {
       const r: ReadValue = results.get(v.node)!;
       const name = v.name.startsWith("output:") ? v.name.slice("output:".length) : v.name;
+      // A padded batch's outputs: the real rows only.
+      const perItem = this.manifest.rows?.outputs[name];
+      if (perItem !== undefined && n !== this.manifest.batch) {
+        const shape = [perItem * n, ...r.shape.slice(1)];
+        const size = shape.reduce((a, b) => a * b, 1);
+        return [name, hostTensor(v.dtype, shape, r.data.subarray(0, size))];
+      }
       return [name, hostTensor(v.dtype, [...r.shape], r.data)];
     }));
   }

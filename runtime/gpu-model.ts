@@ -260,14 +260,15 @@ export class GpuModel {
    * One optimizer step; resolves to the batch loss (before the update, as PyTorch reports it) once it is read back,
    * with the losses of the steps around it (see `readEvery`, `flush`; a caller that waits gets it once it stops
    * recording steps). A step the device refuses, or whose run-time checks fail (a label out of range), rejects and
-   * changes nothing: the steps after it run from the same parameters.
+   * changes nothing: the steps after it run from the same parameters. `rows`: the real rows of a batch padded for a
+   * program compiled for more (dropout draws for those rows only).
    */
-  trainStep(batch: Batch, lossNode: number): Promise<number> {
+  trainStep(batch: Batch, lossNode: number, rows?: number): Promise<number> {
     this.scheduleIdleFlush();
     return new Promise<number>((resolve, reject) => {
       void this.serial(async () => {
         const program = await this.program("train", batch, [lossNode]);
-        const randoms = drawRandomBits(program.manifest, () => this.dropoutRandom.nextFloat());
+        const randoms = drawRandomBits(program.manifest, () => this.dropoutRandom.nextFloat(), rows);
         this.ring ??= this.device.createBuffer({ size: RING_STRIDE * this.readEvery, usage: Usage.MAP_READ | Usage.COPY_DST, label: "losses" });
         const offset = RING_STRIDE * this.pending.length;
         await program.submit({ parity: this.parity, inputs: this.inputs(program, batch), randoms }, [

@@ -82,11 +82,12 @@ export async function mapForReading(ctx: GpuContext, buffer: GPUBuffer): Promise
  * element: bit i is set where the element is dropped (uniform < rate), exactly the reference's decision. Keyed by the
  * manifest's random buffer.
  */
-export function drawRandomBits(program: ProgramManifest, next: () => number): Map<number, Uint32Array> {
+export function drawRandomBits(program: ProgramManifest, next: () => number, rows?: number): Map<number, Uint32Array> {
   const out = new Map<number, Uint32Array>();
   for (const b of program.buffers) {
     if (b.kind !== "random") continue;
-    const count = b.count!;
+    // A batch of `rows` real rows draws for those rows only, as a program for exactly that batch would.
+    const count = rows !== undefined && b.perRow !== undefined ? b.perRow * rows : b.count!;
     const rate = b.rate!;
     const bits = new Uint32Array(b.bytes / 4);
     for (let i = 0; i < count; i++) if (next() < rate) bits[i >>> 5]! |= 1 << (i & 31);

@@ -34,6 +34,8 @@ export interface ManifestBuffer {
   /** random: the drop probability and the number of elements (bits). */
   rate?: number;
   count?: number;
+  /** random, in a program for a varying batch: elements per batch row (a batch of n draws perRow * n). */
+  perRow?: number;
 }
 
 export interface ManifestBinding {
@@ -98,7 +100,14 @@ export interface ModelManifest {
   format: "dlg-model";
   version: 1;
   model: string;
+  /** The batch the programs were compiled for: with `rows`, the largest they run. */
   batch: number;
+  /** Which dims are fixed and which vary (`{"fixed": {"T": 64}, "varying": {"N": {"max": 64}}}`); `fixedBatch` says why
+   * the batch could not vary, when it cannot. */
+  dims?: { fixed: Record<string, number>; varying: Record<string, { max: number }>; fixedBatch?: string };
+  /** Present when any batch of 1..batch rows runs in these programs: see ManifestRows. */
+  rows?: ManifestRows;
+  /** At the largest batch. */
   inputs: ManifestTensor[];
   outputs: ManifestTensor[];
   params: ManifestParam[];
@@ -108,6 +117,18 @@ export interface ModelManifest {
   /** Present when `dlg compile --web` wrote a page beside the artifacts (see ManifestPage). */
   page?: ManifestPage;
   programs: { forward: ProgramManifest; train?: ProgramManifest };
+}
+
+/**
+ * How a batch of n <= batch rows runs: its rows first, zero rows after, the input \`mask\` f32[batch] (1 for the real
+ * rows) and \`count\` f32[] (n) filled in by the runtime; each output's dim 0 holds \`outputs[name]\` rows per example.
+ */
+export interface ManifestRows {
+  symbol: string;
+  max: number;
+  mask: string;
+  count: string;
+  outputs: Record<string, number>;
 }
 
 /** The web page of a compile directory: the files it added (so a later compile may replace them) and how it starts. */
@@ -212,6 +233,11 @@ export function checkModelManifest(m: unknown, source: string): ModelManifest {
   for (const [i, t] of (m["params"] as { name: string; shape: number[] }[]).entries()) {
     if (params.has(t.name)) fail(`${source}: params[${i}]`, `repeats parameter \`${t.name}\``);
     params.set(t.name, t.shape);
+  }
+  const rows = m["rows"];
+  if (rows !== undefined) {
+    if (!isObject(rows) || typeof rows["mask"] !== "string" || typeof rows["count"] !== "string" || rows["max"] !== m["batch"] || !isObject(rows["outputs"]))
+      fail(`${source}: rows`, "is not {\"symbol\", \"max\": the batch, \"mask\", \"count\", \"outputs\"}");
   }
   const classifier = m["classifier"];
   if (classifier !== undefined && !(isObject(classifier) && typeof classifier["output"] === "string" && typeof classifier["labels"] === "string"))

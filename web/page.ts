@@ -57,10 +57,13 @@ function imageInput(manifest: ModelManifest): { name: string; height: number; wi
   return undefined;
 }
 
-/** A full batch for the compiled program: `rows` placed first, zeros after (labels 0), so one image runs alone. */
-function paddedBatch(manifest: ModelManifest, fill: Record<string, Float32Array>): Record<string, HostTensor> {
+/**
+ * One image as a batch: a single row where the programs run any batch, else a full batch of the compiled size with
+ * the image first and zeros after (labels 0).
+ */
+function oneImageBatch(manifest: ModelManifest, fill: Record<string, Float32Array>): Record<string, HostTensor> {
   return Object.fromEntries(manifest.inputs.map((input) => {
-    const t = hostTensor(input.dtype, input.shape);
+    const t = hostTensor(input.dtype, manifest.rows ? [1, ...input.shape.slice(1)] : input.shape);
     const given = fill[input.name];
     if (given) t.data.set(given.subarray(0, t.data.length));
     return [input.name, t];
@@ -97,7 +100,7 @@ class Page {
     if (!image) throw new Error(`${this.manifest.model} has no image input to classify`);
     const size = image.height * image.width;
     if (pixels.length !== size) throw new Error(`an image of ${image.height}x${image.width} needs ${size} pixels, got ${pixels.length}`);
-    const outputs = await this.model.run(paddedBatch(this.manifest, { [image.name]: Float32Array.from(pixels) }));
+    const outputs = await this.model.run(oneImageBatch(this.manifest, { [image.name]: Float32Array.from(pixels) }));
     const name = this.manifest.classifier?.output ?? this.manifest.outputs[0]!.name;
     const scores = outputs.get(name)!;
     const classes = scores.shape[scores.shape.length - 1]!;
