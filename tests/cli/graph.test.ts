@@ -28,7 +28,7 @@ describe("dlg graph", () => {
     const r = await runCli(["graph", mnist, "--fused", "--batch", "32"]);
     expect(r.code, r.stderr).toBe(0);
     const { inside, outside } = clusters(r.stdout);
-    const compiled = JSON.parse((await runCli(["compile", mnist, "--batch", "32", "-o", join(dir, "c"), "--json"])).stdout);
+    const compiled = JSON.parse((await runCli(["compile", mnist, "--batch", "32", "--fixed-batch", "-o", join(dir, "c"), "--json"])).stdout);
     expect(inside).toHaveLength(compiled.forward.kernels);
     const all = [...inside.flat(), ...outside];
     expect(new Set(all).size).toBe(all.length); // no node twice

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { opDef } from "../../compiler/ops/index.js";
 import { describe, expect, it } from "vitest";
+import { maskRows } from "../../compiler/4-optimize/row-mask.js";
 import { batchShapes, checkSource, compileModel, DEFAULT_LIMITS, namedReads, planProgram, programGraph, type ProgramPlan } from "../../compiler/index.js";
 import { isPerElement } from "../../compiler/4-optimize/fuse.js";
 import type { Graph, NodeId } from "../../compiler/ir/graph.js";
@@ -46,9 +47,12 @@ function programText(kind: ProgramKind, graph: Graph, plan: ProgramPlan, manifes
 function fusedText(file: string): string {
   const result = checkSource(readFileSync(join(ROOT, "dsl-examples", file), "utf8"), file);
   expect(result.diagnostics).toEqual([]);
-  const forward = result.check!.graph;
+  const checked = result.check!.graph;
   const model = result.check!.model ?? "model";
-  const manifest = compileModel(forward, model, { batch: GOLDEN_BATCH, limits: DEFAULT_LIMITS });
+  const manifest = compileModel(checked, model, { batch: GOLDEN_BATCH, limits: DEFAULT_LIMITS });
+  // What compileModel compiles: the graph with its row mask, so any batch up to GOLDEN_BATCH runs in these kernels.
+  const masked = maskRows(checked);
+  const forward = "graph" in masked ? masked.graph : checked;
   const shapes = batchShapes(forward, GOLDEN_BATCH);
   // The reads compileModel keeps (fusion keeps a read node as a kernel output, so they change the groups).
   const forwardKeep = namedReads(forward).filter((r) => !r.name?.startsWith("grad:")).map((r) => r.node);

@@ -1,12 +1,13 @@
-// transpose -> f32[64, 64]
+// transpose -> f32[4, 256, 64]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let index = (wid.x) * 64u + lane;
-  if (index >= 4096u) { return; }
-  let c0 = index / 64u;
-  let c1 = (index) % 64u;
-  dst[index] = src0[c0 + c1 * 64u];
+  if (index >= 65536u) { return; }
+  let c0 = index / 16384u;
+  let c1 = (index / 64u) % 256u;
+  let c2 = (index) % 64u;
+  dst[index] = src0[c0 * 16384u + c1 + c2 * 256u];
 }

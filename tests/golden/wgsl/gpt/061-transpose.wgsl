@@ -1,12 +1,13 @@
-// transpose -> f32[128, 128]
+// transpose -> f32[4, 512, 64]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let index = (wid.x) * 64u + lane;
-  if (index >= 16384u) { return; }
-  let c0 = index / 128u;
-  let c1 = (index) % 128u;
-  dst[index] = src0[c0 + c1 * 128u];
+  if (index >= 131072u) { return; }
+  let c0 = index / 32768u;
+  let c1 = (index / 64u) % 512u;
+  let c2 = (index) % 64u;
+  dst[index] = src0[c0 * 32768u + c1 + c2 * 512u];
 }

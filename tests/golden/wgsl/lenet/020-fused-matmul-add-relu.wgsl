@@ -1,4 +1,4 @@
-// fused matmul, add, relu -> f32[4, 84]
+// fused matmul, add, relu -> f32[4, 128]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read> src2: array<f32>;
@@ -34,7 +34,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   var acc3_1 = 0.0;
   var acc3_2 = 0.0;
   var acc3_3 = 0.0;
-  for (var kt = 0u; kt < min(8u, arrayLength(&dst) + 8u); kt++) {
+  for (var kt = 0u; kt < min(50u, arrayLength(&dst) + 50u); kt++) {
     let k0 = kt * 16u;
     {
       let e = lane;
@@ -42,7 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = min(row0 + r, 3u);
       let g1 = k0 + c;
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 128u + g1], row0 + r < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 800u + g1], row0 + r < 4u);
     }
     {
       let e = lane + 256u;
@@ -50,7 +50,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = min(row0 + r, 3u);
       let g1 = k0 + c;
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 128u + g1], row0 + r < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 800u + g1], row0 + r < 4u);
     }
     {
       let e = lane + 512u;
@@ -58,7 +58,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = min(row0 + r, 3u);
       let g1 = k0 + c;
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 128u + g1], row0 + r < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 800u + g1], row0 + r < 4u);
     }
     {
       let e = lane + 768u;
@@ -66,39 +66,39 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = min(row0 + r, 3u);
       let g1 = k0 + c;
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 128u + g1], row0 + r < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 800u + g1], row0 + r < 4u);
     }
     {
       let e = lane;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = k0 + r;
-      let g1 = min(col0 + c, 83u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 84u + g1], col0 + c < 84u);
+      let g1 = col0 + c;
+      tileB[r * 64u + c] = src1[bBase + g0 * 128u + g1];
     }
     {
       let e = lane + 256u;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = k0 + r;
-      let g1 = min(col0 + c, 83u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 84u + g1], col0 + c < 84u);
+      let g1 = col0 + c;
+      tileB[r * 64u + c] = src1[bBase + g0 * 128u + g1];
     }
     {
       let e = lane + 512u;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = k0 + r;
-      let g1 = min(col0 + c, 83u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 84u + g1], col0 + c < 84u);
+      let g1 = col0 + c;
+      tileB[r * 64u + c] = src1[bBase + g0 * 128u + g1];
     }
     {
       let e = lane + 768u;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = k0 + r;
-      let g1 = min(col0 + c, 83u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 84u + g1], col0 + c < 84u);
+      let g1 = col0 + c;
+      tileB[r * 64u + c] = src1[bBase + g0 * 128u + g1];
     }
     workgroupBarrier();
     for (var kk = 0u; kk < min(16u, arrayLength(&dst) + 16u); kk++) {
@@ -129,12 +129,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     }
     workgroupBarrier();
   }
-  if (row0 + ty < 4u && col0 + tx < 84u) {
+  if (row0 + ty < 4u) {
     {
-      let fi = t * 336u + (row0 + ty) * 84u + (col0 + tx);
+      let fi = t * 512u + (row0 + ty) * 128u + (col0 + tx);
       let fa = acc0_0;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -142,12 +142,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       dst1[fi] = ft2;
     }
   }
-  if (row0 + ty < 4u && col0 + tx + 16u < 84u) {
+  if (row0 + ty < 4u) {
     {
-      let fi = t * 336u + (row0 + ty) * 84u + (col0 + tx + 16u);
+      let fi = t * 512u + (row0 + ty) * 128u + (col0 + tx + 16u);
       let fa = acc0_1;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -155,12 +155,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       dst1[fi] = ft2;
     }
   }
-  if (row0 + ty < 4u && col0 + tx + 32u < 84u) {
+  if (row0 + ty < 4u) {
     {
-      let fi = t * 336u + (row0 + ty) * 84u + (col0 + tx + 32u);
+      let fi = t * 512u + (row0 + ty) * 128u + (col0 + tx + 32u);
       let fa = acc0_2;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -168,12 +168,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       dst1[fi] = ft2;
     }
   }
-  if (row0 + ty < 4u && col0 + tx + 48u < 84u) {
+  if (row0 + ty < 4u) {
     {
-      let fi = t * 336u + (row0 + ty) * 84u + (col0 + tx + 48u);
+      let fi = t * 512u + (row0 + ty) * 128u + (col0 + tx + 48u);
       let fa = acc0_3;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -181,12 +181,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       dst1[fi] = ft2;
     }
   }
-  if (row0 + ty + 16u < 4u && col0 + tx < 84u) {
+  if (row0 + ty + 16u < 4u) {
     {
-      let fi = t * 336u + (row0 + ty + 16u) * 84u + (col0 + tx);
+      let fi = t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx);
       let fa = acc1_0;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -194,12 +194,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       dst1[fi] = ft2;
     }
   }
-  if (row0 + ty + 16u < 4u && col0 + tx + 16u < 84u) {
+  if (row0 + ty + 16u < 4u) {
     {
-      let fi = t * 336u + (row0 + ty + 16u) * 84u + (col0 + tx + 16u);
+      let fi = t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx + 16u);
       let fa = acc1_1;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -207,12 +207,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       dst1[fi] = ft2;
     }
   }
-  if (row0 + ty + 16u < 4u && col0 + tx + 32u < 84u) {
+  if (row0 + ty + 16u < 4u) {
     {
-      let fi = t * 336u + (row0 + ty + 16u) * 84u + (col0 + tx + 32u);
+      let fi = t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx + 32u);
       let fa = acc1_2;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -220,12 +220,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       dst1[fi] = ft2;
     }
   }
-  if (row0 + ty + 16u < 4u && col0 + tx + 48u < 84u) {
+  if (row0 + ty + 16u < 4u) {
     {
-      let fi = t * 336u + (row0 + ty + 16u) * 84u + (col0 + tx + 48u);
+      let fi = t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx + 48u);
       let fa = acc1_3;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -233,12 +233,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       dst1[fi] = ft2;
     }
   }
-  if (row0 + ty + 32u < 4u && col0 + tx < 84u) {
+  if (row0 + ty + 32u < 4u) {
     {
-      let fi = t * 336u + (row0 + ty + 32u) * 84u + (col0 + tx);
+      let fi = t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx);
       let fa = acc2_0;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -246,12 +246,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       dst1[fi] = ft2;
     }
   }
-  if (row0 + ty + 32u < 4u && col0 + tx + 16u < 84u) {
+  if (row0 + ty + 32u < 4u) {
     {
-      let fi = t * 336u + (row0 + ty + 32u) * 84u + (col0 + tx + 16u);
+      let fi = t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx + 16u);
       let fa = acc2_1;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -259,12 +259,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       dst1[fi] = ft2;
     }
   }
-  if (row0 + ty + 32u < 4u && col0 + tx + 32u < 84u) {
+  if (row0 + ty + 32u < 4u) {
     {
-      let fi = t * 336u + (row0 + ty + 32u) * 84u + (col0 + tx + 32u);
+      let fi = t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx + 32u);
       let fa = acc2_2;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -272,12 +272,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       dst1[fi] = ft2;
     }
   }
-  if (row0 + ty + 32u < 4u && col0 + tx + 48u < 84u) {
+  if (row0 + ty + 32u < 4u) {
     {
-      let fi = t * 336u + (row0 + ty + 32u) * 84u + (col0 + tx + 48u);
+      let fi = t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx + 48u);
       let fa = acc2_3;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -285,12 +285,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       dst1[fi] = ft2;
     }
   }
-  if (row0 + ty + 48u < 4u && col0 + tx < 84u) {
+  if (row0 + ty + 48u < 4u) {
     {
-      let fi = t * 336u + (row0 + ty + 48u) * 84u + (col0 + tx);
+      let fi = t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx);
       let fa = acc3_0;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -298,12 +298,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       dst1[fi] = ft2;
     }
   }
-  if (row0 + ty + 48u < 4u && col0 + tx + 16u < 84u) {
+  if (row0 + ty + 48u < 4u) {
     {
-      let fi = t * 336u + (row0 + ty + 48u) * 84u + (col0 + tx + 16u);
+      let fi = t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx + 16u);
       let fa = acc3_1;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -311,12 +311,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       dst1[fi] = ft2;
     }
   }
-  if (row0 + ty + 48u < 4u && col0 + tx + 32u < 84u) {
+  if (row0 + ty + 48u < 4u) {
     {
-      let fi = t * 336u + (row0 + ty + 48u) * 84u + (col0 + tx + 32u);
+      let fi = t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx + 32u);
       let fa = acc3_2;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -324,12 +324,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       dst1[fi] = ft2;
     }
   }
-  if (row0 + ty + 48u < 4u && col0 + tx + 48u < 84u) {
+  if (row0 + ty + 48u < 4u) {
     {
-      let fi = t * 336u + (row0 + ty + 48u) * 84u + (col0 + tx + 48u);
+      let fi = t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx + 48u);
       let fa = acc3_3;
-      let fc0 = fi / 84u;
-      let fc1 = (fi) % 84u;
+      let fc0 = fi / 128u;
+      let fc1 = (fi) % 128u;
       let fx0 = src2[fc1];
       let ft1 = (fa + fx0);
       let ft2 = select(0.0, ft1, ft1 > 0.0);

@@ -1,4 +1,4 @@
-// fused matmul, mul, square, mul, add -> f32[128, 10]
+// fused matmul, mul, square, mul, add -> f32[256, 128]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read> src2: array<f32>;
@@ -11,10 +11,10 @@ var<workgroup> tileB: array<f32, 1024>;
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let group = wid.x;
-  let tile = group % 2u;
+  let tile = group % 8u;
   let t = 0u;
-  let row0 = (tile / 1u) * 64u;
-  let col0 = 0u;
+  let row0 = (tile / 2u) * 64u;
+  let col0 = (tile % 2u) * 64u;
   let aBase = 0u;
   let bBase = 0u;
   let tx = lane % 16u;
@@ -74,32 +74,32 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let r = e / 64u;
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
-      let g1 = min(col0 + c, 9u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 10u + g1], k0 + r < 4u && col0 + c < 10u);
+      let g1 = col0 + c;
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 128u + g1], k0 + r < 4u);
     }
     {
       let e = lane + 256u;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
-      let g1 = min(col0 + c, 9u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 10u + g1], k0 + r < 4u && col0 + c < 10u);
+      let g1 = col0 + c;
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 128u + g1], k0 + r < 4u);
     }
     {
       let e = lane + 512u;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
-      let g1 = min(col0 + c, 9u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 10u + g1], k0 + r < 4u && col0 + c < 10u);
+      let g1 = col0 + c;
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 128u + g1], k0 + r < 4u);
     }
     {
       let e = lane + 768u;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
-      let g1 = min(col0 + c, 9u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 10u + g1], k0 + r < 4u && col0 + c < 10u);
+      let g1 = col0 + c;
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 128u + g1], k0 + r < 4u);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < min(16u, arrayLength(&dst) + 16u); kk++) {
@@ -130,212 +130,180 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     }
     workgroupBarrier();
   }
-  if (col0 + tx < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty) * 10u + (col0 + tx);
-      let fa = acc0_0;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty) * 128u + (col0 + tx);
+    let fa = acc0_0;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
-  if (col0 + tx + 16u < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty) * 10u + (col0 + tx + 16u);
-      let fa = acc0_1;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty) * 128u + (col0 + tx + 16u);
+    let fa = acc0_1;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
-  if (col0 + tx + 32u < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty) * 10u + (col0 + tx + 32u);
-      let fa = acc0_2;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty) * 128u + (col0 + tx + 32u);
+    let fa = acc0_2;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
-  if (col0 + tx + 48u < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty) * 10u + (col0 + tx + 48u);
-      let fa = acc0_3;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty) * 128u + (col0 + tx + 48u);
+    let fa = acc0_3;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
-  if (col0 + tx < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty + 16u) * 10u + (col0 + tx);
-      let fa = acc1_0;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty + 16u) * 128u + (col0 + tx);
+    let fa = acc1_0;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
-  if (col0 + tx + 16u < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty + 16u) * 10u + (col0 + tx + 16u);
-      let fa = acc1_1;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty + 16u) * 128u + (col0 + tx + 16u);
+    let fa = acc1_1;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
-  if (col0 + tx + 32u < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty + 16u) * 10u + (col0 + tx + 32u);
-      let fa = acc1_2;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty + 16u) * 128u + (col0 + tx + 32u);
+    let fa = acc1_2;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
-  if (col0 + tx + 48u < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty + 16u) * 10u + (col0 + tx + 48u);
-      let fa = acc1_3;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty + 16u) * 128u + (col0 + tx + 48u);
+    let fa = acc1_3;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
-  if (col0 + tx < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty + 32u) * 10u + (col0 + tx);
-      let fa = acc2_0;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty + 32u) * 128u + (col0 + tx);
+    let fa = acc2_0;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
-  if (col0 + tx + 16u < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty + 32u) * 10u + (col0 + tx + 16u);
-      let fa = acc2_1;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty + 32u) * 128u + (col0 + tx + 16u);
+    let fa = acc2_1;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
-  if (col0 + tx + 32u < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty + 32u) * 10u + (col0 + tx + 32u);
-      let fa = acc2_2;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty + 32u) * 128u + (col0 + tx + 32u);
+    let fa = acc2_2;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
-  if (col0 + tx + 48u < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty + 32u) * 10u + (col0 + tx + 48u);
-      let fa = acc2_3;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty + 32u) * 128u + (col0 + tx + 48u);
+    let fa = acc2_3;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
-  if (col0 + tx < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty + 48u) * 10u + (col0 + tx);
-      let fa = acc3_0;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty + 48u) * 128u + (col0 + tx);
+    let fa = acc3_0;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
-  if (col0 + tx + 16u < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty + 48u) * 10u + (col0 + tx + 16u);
-      let fa = acc3_1;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty + 48u) * 128u + (col0 + tx + 16u);
+    let fa = acc3_1;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
-  if (col0 + tx + 32u < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty + 48u) * 10u + (col0 + tx + 32u);
-      let fa = acc3_2;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty + 48u) * 128u + (col0 + tx + 32u);
+    let fa = acc3_2;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
-  if (col0 + tx + 48u < 10u) {
-    {
-      let fi = t * 1280u + (row0 + ty + 48u) * 10u + (col0 + tx + 48u);
-      let fa = acc3_3;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  {
+    let fi = t * 32768u + (row0 + ty + 48u) * 128u + (col0 + tx + 48u);
+    let fa = acc3_3;
+    let fx0 = src2[fi];
+    let ft1 = (0.9990000128746033 * fx0);
+    let ft2 = (fa * fa);
+    let ft3 = (0.0010000000474974513 * ft2);
+    let ft4 = (ft1 + ft3);
+    dst[fi] = fa;
+    dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
   }
 }

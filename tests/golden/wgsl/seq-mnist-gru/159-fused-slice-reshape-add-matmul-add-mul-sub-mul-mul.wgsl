@@ -138,7 +138,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc0_0;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);
@@ -158,7 +158,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc0_1;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);
@@ -178,7 +178,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc0_2;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);
@@ -198,7 +198,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc0_3;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);
@@ -218,7 +218,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc1_0;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);
@@ -238,7 +238,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc1_1;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);
@@ -258,7 +258,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc1_2;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);
@@ -278,7 +278,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc1_3;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);
@@ -298,7 +298,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc2_0;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);
@@ -318,7 +318,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc2_1;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);
@@ -338,7 +338,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc2_2;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);
@@ -358,7 +358,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc2_3;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);
@@ -378,7 +378,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc3_0;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);
@@ -398,7 +398,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc3_1;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);
@@ -418,7 +418,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc3_2;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);
@@ -438,7 +438,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let fa = acc3_3;
       let fc0 = fi / 128u;
       let fc1 = (fi) % 128u;
-      let fx0 = src2[fc0 * 512u + fc1 + 384u];
+      let fx0 = src2[fc0 * 512u + fc1 + 128u];
       let fx1 = src3[fi];
       let ft2 = (fx0 + fx1);
       let ft4 = (ft2 + fa);

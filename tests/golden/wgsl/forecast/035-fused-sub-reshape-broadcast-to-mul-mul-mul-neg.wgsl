@@ -1,0 +1,27 @@
+// fused sub, reshape, broadcast_to, mul, mul, mul, neg -> f32[4, 1]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read> src2: array<f32>;
+@group(0) @binding(3) var<storage, read> src3: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dst1: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dst2: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 4u) { return; }
+  let fx0 = src0[index];
+  let fx1 = src1[index];
+  let ft0 = (fx0 - fx1);
+  let fx2 = src2[0u];
+  let ft2 = fx2;
+  let fx3 = src3[index];
+  let ft3 = (ft2 * fx3);
+  let ft4 = (ft0 * 2.0);
+  let ft5 = (ft3 * ft4);
+  let ft6 = (-ft5);
+  dst[index] = ft0;
+  dst1[index] = ft5;
+  dst2[index] = ft6;
+}

@@ -1,0 +1,22 @@
+// fused sub, square, mul -> f32[4, 84]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read> src2: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dst1: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 336u) { return; }
+  let fx0 = src0[index];
+  let fc0 = index / 84u;
+  let fc1 = (index) % 84u;
+  let fx1 = src1[fc1];
+  let ft0 = (fx0 - fx1);
+  let ft1 = (ft0 * ft0);
+  let fx2 = src2[fc0];
+  let ft2 = (ft1 * fx2);
+  dst[index] = ft0;
+  dst1[index] = ft2;
+}
