@@ -91,6 +91,24 @@ describe("dlg compile", () => {
       .toMatchObject({ code: 2, stderr: "dlg: compile: --seed is for the page of --web DIR\n" });
   });
 
+  it("binds other symbolic dims with --dim, and records which dims are fixed and which vary", async () => {
+    const file = join(work, "seq.dlg");
+    writeFileSync(file, "model Seq {\n  input tokens: i32[B, T]\n  input targets: i32[B, T]\n  logits = dense(embedding(tokens, 16, 8), 16)\n  output logits\n  train cross_entropy(logits, targets) with sgd(lr: 0.1)\n}\n");
+    const unbound = await runCli(["compile", file, "--batch", "4", "-o", join(work, "seq-x")]);
+    expect(unbound.code).toBe(1);
+    expect(unbound.stderr).toMatch(/dim T does not follow from the batch size/);
+    const out = join(work, "seq");
+    const r = await runCli(["compile", file, "--batch", "4", "--dim", "T=12", "-o", out]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^compiled Seq for any batch of 1 to 4, T=12 into /);
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    expect(manifest.dims).toEqual({ fixed: { T: 12 }, varying: { B: { max: 4 } } });
+    expect(manifest.inputs).toEqual([{ name: "tokens", dtype: "i32", shape: [4, 12] }, { name: "targets", dtype: "i32", shape: [4, 12] }]);
+    expect(manifest.rows.outputs).toEqual({ logits: 1 });
+    const fixed = await runCli(["compile", file, "--batch", "4", "--dim", "T=12", "--fixed-batch", "-o", join(work, "seq-fixed"), "--json"]);
+    expect(JSON.parse(fixed.stdout).dims).toEqual({ fixed: { T: 12 }, varying: {}, fixedBatch: "asked for a fixed batch" });
+  });
+
   it("--web adds the page and the checked weights, and a later compile replaces them", async () => {
     const out = join(work, "iris-web");
     const weights = join(work, "iris-init.safetensors");
