@@ -288,6 +288,7 @@ function wireTraining(page: Page, api: PageApi): void {
     const steps = Number($<HTMLInputElement>("steps").value);
     const seed = Number($<HTMLInputElement>("seed").value);
     status.className = "";
+    delete status.dataset["state"];
     if (!file) return void (status.textContent = "choose a dataset file first");
     if (!(Number.isInteger(steps) && steps >= 1)) return void (status.textContent = "steps must be a positive integer");
     if (!(Number.isInteger(seed) && seed >= 0)) return void (status.textContent = "the seed must be a non-negative integer");

@@ -118,6 +118,22 @@ describe.skipIf(!browser)("the web page of a compiled MNIST MLP", () => {
     expect(await page.getAttribute("#probs li.top", "data-class")).toBe("1");
   });
 
+  it("says in one line what is wrong with a dataset file it cannot train on", async () => {
+    const bad = join(work, "not-data.safetensors");
+    writeFileSync(bad, "this is not a safetensors file");
+    await page.setInputFiles("#data", bad);
+    await page.fill("#steps", "2");
+    await page.click("#train");
+    await page.waitForSelector("#train-status[data-state=failed]");
+    expect(await page.textContent("#train-status")).toMatch(/^training failed: [^\n]+$/);
+    const other = join(work, "other.safetensors");
+    writeFileSync(other, encodeSafetensors(new Map([["pixels", sliceRows((await mnist).train["image"]!, 0, 64)]])));
+    await page.setInputFiles("#data", other);
+    await page.click("#train");
+    await page.waitForFunction(() => document.querySelector("#train-status")?.textContent?.includes("image"));
+    expect(await page.textContent("#train-status")).toMatch(/^training failed: .*image/);
+  });
+
   it("trains in the page: the loss falls, step for step as Node trains the same compiled model from the same seed", async () => {
     await page.setInputFiles("#data", join(dir, "digits.safetensors"));
     await page.fill("#steps", String(STEPS));
