@@ -17,7 +17,7 @@ module.exports = {
       name: "no-cycles",
       comment: "import cycles tie layers together; break them by moving the shared piece down",
       severity: "error",
-      from: { path: "^(compiler|runtime|sessions|cli|bench|web)/" },
+      from: { path: "^(compiler|runtime|sessions|cli|bench|web|testing)/" },
       to: { circular: true },
     },
     {
@@ -25,7 +25,7 @@ module.exports = {
       comment: "the runtime is what a web page ships: it imports nothing of the compiler, the sessions, the CLI or the benchmarks",
       severity: "error",
       from: { path: "^runtime/" },
-      to: { path: "^(compiler|sessions|cli|bench)/" },
+      to: { path: "^(compiler|sessions|cli|bench|testing)/" },
     },
     {
       name: "exporters-read-the-ir",
@@ -64,10 +64,17 @@ module.exports = {
     },
     {
       name: "compiler-below-sessions-and-cli",
-      comment: "the compiler knows nothing of the sessions, the CLI or the benchmarks built on it",
+      comment: "the compiler knows nothing of the sessions, the CLI, the model tests or the benchmarks built on it",
       severity: "error",
       from: { path: "^compiler/" },
-      to: { path: "^(sessions|cli|bench)/" },
+      to: { path: "^(sessions|cli|bench|testing)/" },
+    },
+    {
+      name: "testing-below-cli",
+      comment: "testing/ (dlg test, dlg/testing) builds on the compiler and the sessions; the CLI prints what it finds",
+      severity: "error",
+      from: { path: "^testing/" },
+      to: { path: "^(cli|bench)/" },
     },
     {
       name: "sessions-below-cli",

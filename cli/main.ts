@@ -14,6 +14,7 @@ import type { SourceFile } from "../compiler/diagnostics/span.js";
 import { compileCommand } from "./compile-command.js";
 import { graphCommand } from "./graph-command.js";
 import { exportCommand } from "./export-command.js";
+import { testCommand } from "./test-command.js";
 import { encodeSafetensors } from "../runtime/checkpoint.js";
 import { sampleCommand } from "./sample-command.js";
 import { FileSystemError, UsageError, type CliIO } from "./io.js";
@@ -52,6 +53,10 @@ commands:
                       ONNX: the inference graph (evaluation mode, opset 17, the batch dim symbolic) with the weights;
                       torch: one Python file, an nn.Module with dlg's names, its loss and optimizer, a predict/train
                       script (data-parallel under torchrun)
+  test FILE [--runs N] [--seed S] [--max-dim K] [--set k=v]... [--dim D=n]... [--data-seed S] [--no-gpu]
+                      property tests of the model: sizes and integer hyperparameters drawn (pinned by --set/--dim),
+                      executed on the CPU reference: shapes as inferred, finite values, gradients against finite
+                      differences, deterministic evaluation, kernels within WebGPU's limits; a failure is shrunk
   sample FILE --weights W [--prompt TEXT] [--length N] [--temperature X] [--top-k K] [--seed S] [--backend B]
                       text from a model trained on text (causal: tokens see only the past)
 
@@ -147,6 +152,8 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       return compileFileCommand(rest, io);
     case "export":
       return exportFileCommand(rest, io);
+    case "test":
+      return testFileCommand(rest, io);
     case "sample":
       return sampleFileCommand(rest, io);
     case "help":
@@ -158,7 +165,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       io.stderr(USAGE + "\n");
       return 2;
     default:
-      throw new UsageError(`unknown command '${command}' (commands: check, fmt, graph, train, run, init, grad, compile, export, sample; see dlg --help)`);
+      throw new UsageError(`unknown command '${command}' (commands: check, fmt, graph, train, run, init, grad, compile, export, test, sample; see dlg --help)`);
   }
 }
 
@@ -282,6 +289,28 @@ async function graphFileCommand(args: readonly string[], io: CliIO): Promise<num
   if (!result.ok || !result.check) return 1;
   return graphCommand(result.check.graph, result.check.model ?? "model", {
     format, backward: values.backward ?? false, ...(values.fused ? { fusedBatch: batch } : {}), ...(values.output !== undefined ? { out: values.output } : {}),
+  }, io);
+}
+
+function testFileCommand(args: readonly string[], io: CliIO): number {
+  const { file, values } = parseCommandArgs("test", args, {
+    ...modelOptions,
+    runs: { type: "string" },
+    seed: { type: "string" },
+    "max-dim": { type: "string" },
+    "data-seed": { type: "string" },
+    "no-gpu": { type: "boolean" },
+  });
+  const runs = positiveInt("runs", values.runs, 50);
+  const maxDim = positiveInt("max-dim", values["max-dim"], 6);
+  const seed = seedOf(values.seed);
+  const dataSeed = values["data-seed"] === undefined ? undefined : seedOf(values["data-seed"]);
+  const source = readSource(file);
+  const set = overridesFrom(values.set);
+  const dims = dimsFrom(values.dim);
+  return testCommand(source.text, {
+    file, runs, seed, maxDim, set, dims, ...(dataSeed !== undefined ? { dataSeed } : {}), ...(values.model !== undefined ? { model: values.model } : {}),
+    ...(values["no-gpu"] ? { gpu: false } : {}),
   }, io);
 }
 

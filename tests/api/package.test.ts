@@ -11,7 +11,7 @@ import { ROOT } from "../helpers.js";
 
 const SECTION = "## Using dlg as a library";
 /** The README's examples, by the file name on their first line: two Node scripts and a page's module. */
-const NODE_EXAMPLES = ["shapes.ts", "train-iris.ts"];
+const NODE_EXAMPLES = ["model.test.ts", "shapes.ts", "train-iris.ts"];
 const PAGE_EXAMPLE = "page.ts";
 /** The batch the page example's tensors have, which its artifacts are compiled for. */
 const PAGE_BATCH = 4;
@@ -189,7 +189,7 @@ describe("the packed package", () => {
 
     for (const [name, code] of examples) writeFileSync(join(app, "src", name), code);
     // Every declaration the three entry points reach, checked where no Node types exist: they need none.
-    writeFileSync(join(app, "src", "declarations.ts"), 'export type * from "dlg";\nexport type * from "dlg/runtime";\nexport type * from "dlg/node";\n');
+    writeFileSync(join(app, "src", "declarations.ts"), 'export type * from "dlg";\nexport type * from "dlg/runtime";\nexport type * from "dlg/node";\nexport type * from "dlg/testing";\n');
     // Node scripts as `tsc --init` sets a project up: skipLibCheck, since @webgpu/types is written against the DOM.
     writeFileSync(join(app, "tsconfig.node.json"), JSON.stringify({
       compilerOptions: { ...compilerOptions, types: ["node"], skipLibCheck: true },
@@ -224,7 +224,7 @@ describe("the packed package", () => {
   it("has public declarations without `any`", () => {
     const pkg = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as PackageJson;
     const entries = Object.values(pkg.exports ?? {}).flatMap((t) => (typeof t === "string" || !t.types ? [] : [join(installed, t.types)]));
-    expect(entries).toHaveLength(3);
+    expect(entries).toHaveLength(4);
     const found = [...new Set(entries.flatMap(reachableDeclarations))].flatMap(anyTypes);
     expect(found, found.join("\n")).toEqual([]);
   });
@@ -233,6 +233,12 @@ describe("the packed package", () => {
     expect([...examples.keys()].sort()).toEqual([...NODE_EXAMPLES, PAGE_EXAMPLE].sort());
     expect(checkNode.status, output(checkNode)).toBe(0);
     expect(checkPage.status, output(checkPage)).toBe(0);
+  });
+
+  it("runs the model-test example: the property passes on the packaged iris model", () => {
+    const r = run(process.execPath, ["--test", "out/model.test.js"], app);
+    expect(r.status, output(r)).toBe(0);
+    expect(r.stdout).toMatch(/^# pass 1$/m);
   });
 
   it("runs the shapes example: it prints the types the README shows", () => {
