@@ -35,7 +35,7 @@ commands:
                       the graph of primitive ops (with --backward its gradients too); --fused groups and colours
                       the nodes by the kernel that computes them at batch N (default 64)
   train FILE --data SOURCE [--epochs E] [--batch B] [--lr X] [--seed S] [--backend auto|webgpu|cpu] [--adapter A]
-             [--save F] [--resume F] [--holdout P | --test-data F] [--tokens bytes|chars] [--json]
+             [--save F] [--resume F] [--holdout P | --test-data F] [--tokens bytes|chars] [--plot F.svg] [--json]
                       train; SOURCE is mnist, iris, a .safetensors, .csv or .txt file (a text, also any file
                       with --tokens: windows of the model's tokens: i32[B, T], the last 10% held out); auto (the default)
                       uses the WebGPU adapter when there is one, else the CPU reference with a warning
@@ -412,6 +412,7 @@ const executeOptions = {
   adapter: { type: "string" },
   save: { type: "string" },
   resume: { type: "string" },
+  plot: { type: "string" },
   weights: { type: "string" },
   holdout: { type: "string" },
   "test-data": { type: "string" },
@@ -422,7 +423,7 @@ const executeOptions = {
 
 /** Options each command accepts beyond the model options; the rest are refused, not silently ignored. */
 const ACCEPTED: Record<string, readonly string[]> = {
-  train: ["data", "epochs", "batch", "lr", "seed", "backend", "adapter", "save", "resume", "holdout", "test-data", "tokens", "json"],
+  train: ["data", "epochs", "batch", "lr", "seed", "backend", "adapter", "save", "resume", "holdout", "test-data", "tokens", "json", "plot"],
   run: ["data", "weights", "batch", "backend", "adapter", "holdout", "test-data", "tokens", "json", "output"],
   init: ["seed", "output"],
   grad: ["data", "weights", "batch", "backend", "adapter", "holdout", "test-data", "tokens", "output"],
@@ -491,6 +492,7 @@ async function executeCommand(command: string, args: readonly string[], io: CliI
         ...(lr !== undefined ? { lr } : {}),
         ...(values.save !== undefined ? { save: values.save } : {}),
         ...(values.resume !== undefined ? { resume: values.resume } : {}),
+        ...(values.plot !== undefined ? { plot: values.plot } : {}),
       }, io);
     case "run":
       return runCommand(graph, name, {

@@ -21,6 +21,7 @@ import { checkOutputFile, sameFile, type InputFile } from "./output-paths.js";
 import { evaluate, train, TrainingError, type EpochReport, type Split } from "../runtime/train.js";
 import type { TextEncoding, Tokenization } from "../runtime/data/text.js";
 import { FileSystemError, ResourceError, UsageError, type CliIO } from "./io.js";
+import { trainingSvg, type TrainingCurves } from "./plot.js";
 import { lossOnlyInputs, metricsText, predict, predictionsCsv, predictionTensors } from "./predictions.js";
 import { atomicWriteFile, ioReason } from "../runtime/node/atomic-write.js";
 import { field } from "../runtime/data/dataset.js";
@@ -347,6 +348,8 @@ export interface TrainFlags extends DataFlags, BackendFlags {
   resume?: string;
   json: boolean;
   progress: boolean;
+  /** `--plot FILE.svg`: the curves, rewritten after every epoch. */
+  plot?: string;
 }
 
 /** The files a command reads that are files (not the built-in datasets), for refusing to write over them. */
@@ -371,6 +374,10 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
   if (flags.save !== undefined) {
     const resumeInto = flags.resume !== undefined && sameFile(flags.resume, flags.save);
     checkOutputFile("--save", flags.save, inputFiles(flags, flags.resume !== undefined && !resumeInto ? { path: flags.resume, role: "the --resume checkpoint" } : undefined));
+  }
+  if (flags.plot !== undefined) {
+    if (!/\.svg$/i.test(flags.plot)) throw new UsageError(`--plot ${flags.plot}: the plot is written as an .svg file`);
+    checkOutputFile("--plot", flags.plot, inputFiles(flags, flags.resume !== undefined ? { path: flags.resume, role: "the --resume checkpoint" } : undefined));
   }
   if (flags.testFile !== undefined && !BUILT_IN_DATASETS.has(flags.data) && sameFile(flags.testFile, flags.data)) {
     io.stderr(`dlg: warning: --test-data is the --data file, so the held-out figures are measured on the training rows\n`);
@@ -397,12 +404,15 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
     ? new cliProgress.SingleBar({ format: "epoch {epoch} [{bar}] {value}/{total} steps  loss {loss}  {eta_formatted} left", hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
     : undefined;
   let shownEpoch = 0;
+  const curves: TrainingCurves = { model: modelName, stepsPerEpoch: Math.ceil(rows / flags.batch), epochs: flags.epochs, stepLosses: [], reports: [] };
+  const plotPath = flags.plot;
   try {
     await train(session, data, {
       epochs: flags.epochs,
       batch: flags.batch,
       seed: flags.seed,
       onStep: ({ epoch, step, steps, loss }) => {
+        curves.stepLosses.push(loss);
         if (!bar) return;
         if (epoch !== shownEpoch) {
           shownEpoch = epoch;
@@ -410,8 +420,16 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
         }
         bar.update(step, { epoch, loss: loss.toFixed(4) });
       },
-      onEpoch: (r) => {
+      onEpoch: async (r) => {
         bar?.stop();
+        curves.reports.push(r);
+        if (plotPath !== undefined) {
+          try {
+            await atomicWriteFile(plotPath, trainingSvg(curves));
+          } catch (e) {
+            throw new FileSystemError(`cannot write ${plotPath}: ${ioReason(e)}`);
+          }
+        }
         if (flags.json) io.stdout(JSON.stringify({ epoch: r.epoch, loss: r.loss, accuracy: r.accuracy, seconds: r.seconds, backend: r.backend, ...(adapter ? { adapter } : {}) }) + "\n");
         else io.stdout(formatReport(r, flags.epochs, data.text !== undefined) + "\n");
       },

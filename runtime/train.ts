@@ -56,7 +56,8 @@ export interface TrainOptions {
   seed: number;
   /** Called after every step (for a progress bar). */
   onStep?: (p: { epoch: number; step: number; steps: number; loss: number }) => void;
-  onEpoch?: (report: EpochReport) => void;
+  /** Called after every epoch; training waits for a returned promise (a plot being written). */
+  onEpoch?: (report: EpochReport) => void | Promise<void>;
 }
 
 /** Bad numbers in training: reported with where they appeared, never as silent garbage. */
@@ -144,7 +145,7 @@ export async function train(session: TrainableSession, data: { train: Split; tes
       backend: session.backend,
     };
     reports.push(report);
-    options.onEpoch?.(report);
+    await options.onEpoch?.(report);
   }
   return reports;
 }
