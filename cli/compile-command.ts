@@ -1,6 +1,10 @@
 // `dlg compile FILE --batch N -o DIR`: a model's forward program and training step as WGSL files and a manifest.json
 // that the runtime loads without the compiler (runtime/compiled-model.ts), and a report of what a step costs.
-import { compileModel } from "../compiler/index.js";
+import { compileModel, type ProgramDetails } from "../compiler/index.js";
+import { atomicWriteFile, ioReason } from "../runtime/node/atomic-write.js";
+import { graphviz } from "./graphviz.js";
+import { compileReportHtml, type ReportSource } from "./report.js";
+import { FileSystemError } from "./io.js";
 import type { Graph, Optimizer } from "../compiler/ir/graph.js";
 import type { ModelManifest, ProgramManifest } from "../runtime/manifest.js";
 import { foreignContent, MANIFEST_FILE, OutputDirError, writeCompiledDir } from "../runtime/node/compiled-dir.js";
@@ -17,6 +21,8 @@ export interface CompileFlags {
   /** Programs for exactly `batch` rows (`--fixed-batch`), not for any batch up to it. */
   varyBatch?: boolean;
   optimizer?: Optimizer;
+  /** `--report FILE.html`, with the source it names lines of. */
+  report?: { path: string; source: ReportSource };
   /** `--dim` values, recorded in the manifest as fixed dims. */
   fixedDims?: Record<string, number>;
 }
@@ -79,12 +85,14 @@ export async function compileCommand(graph: Graph, model: string, flags: Compile
   // Refused before the compile, which can take a while; writeCompiledDir checks again just before it writes.
   const foreign = await foreignContent(flags.out);
   if (foreign !== undefined) throw new OutputDirError(`will not write into ${flags.out}: ${foreign}; give an empty or new directory`);
+  const details: ProgramDetails[] = [];
   const manifest = compileModel(graph, model, {
     batch: flags.batch,
     fuse: flags.fuse,
     ...(flags.optimizer ? { optimizer: flags.optimizer } : {}),
     ...(flags.fixedDims ? { fixedDims: flags.fixedDims } : {}),
     ...(flags.varyBatch === false ? { varyBatch: false } : {}),
+    ...(flags.report ? { inspect: (d: ProgramDetails) => void details.push(d) } : {}),
   });
   const report: CompileReport = {
     model,
@@ -107,6 +115,14 @@ export async function compileCommand(graph: Graph, model: string, flags: Compile
     report.page = { script: PAGE_SCRIPT, scriptBytes: new TextEncoder().encode(assets.get(PAGE_SCRIPT)!).length, weights: flags.web.weights !== undefined };
   }
   await writeCompiledDir(flags.out, files, JSON.stringify(manifest, null, 1) + "\n");
+  if (flags.report) {
+    const html = compileReportHtml(model, flags.batch, details, flags.report.source, await graphviz());
+    try {
+      await atomicWriteFile(flags.report.path, html);
+    } catch (e) {
+      throw new FileSystemError(`cannot write ${flags.report.path}: ${ioReason(e)}`);
+    }
+  }
 
   if (flags.json) {
     io.stdout(JSON.stringify(report) + "\n");
@@ -122,6 +138,7 @@ export async function compileCommand(graph: Graph, model: string, flags: Compile
   io.stdout(line("forward", report.forward, "per run"));
   if (report.train) io.stdout(line("training step", report.train, "per step"));
   io.stdout(`  parameters: ${mib(report.paramBytes)}; ${kernels.size} WGSL files and ${MANIFEST_FILE}\n`);
+  if (flags.report) io.stdout(`  report: ${flags.report.path}\n`);
   if (report.page) {
     io.stdout(`  web page: ${PAGE_FILE} and ${PAGE_SCRIPT} (runtime, no compiler: ${(report.page.scriptBytes / 1024).toFixed(1)} KiB)${report.page.weights ? ` with ${PAGE_WEIGHTS}` : ""}; serve the directory over HTTP, e.g. python3 -m http.server -d ${flags.out}\n`);
   }

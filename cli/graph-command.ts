@@ -5,6 +5,7 @@ import { batchShapes, DEFAULT_LIMITS, planProgram, programGraph } from "../compi
 import type { Graph } from "../compiler/ir/graph.js";
 import { renderGraph, type KernelGroup } from "../compiler/ir/render.js";
 import { atomicWriteFile, ioReason } from "../runtime/node/atomic-write.js";
+import { graphviz } from "./graphviz.js";
 import { FileSystemError, UsageError, type CliIO } from "./io.js";
 
 export type GraphOutputFormat = "dot" | "mermaid" | "svg";
@@ -31,7 +32,7 @@ export async function graphCommand(forward: Graph, model: string, flags: GraphFl
   const graph = flags.backward ? programGraph(forward, "backward") : forward;
   const kernels = flags.fusedBatch !== undefined ? kernelGroups(graph, flags.fusedBatch, false) : undefined;
   const text = renderGraph(graph, model, flags.format === "mermaid" ? "mermaid" : "dot", kernels ? { kernels } : {});
-  const output = flags.format === "svg" ? await svgOf(text) : text;
+  const output = flags.format === "svg" ? (await graphviz())(text) : text;
   if (flags.out === undefined) {
     io.stdout(output);
     return 0;
@@ -43,12 +44,4 @@ export async function graphCommand(forward: Graph, model: string, flags: GraphFl
   }
   io.stderr(`wrote the ${flags.backward ? "forward and backward" : "forward"} graph of ${model} (${graph.nodes.length} nodes${kernels ? `, ${kernels.length} kernels` : ""}) to ${flags.out}\n`);
   return 0;
-}
-
-async function svgOf(dot: string): Promise<string> {
-  const { instance } = await import("@viz-js/viz");
-  const viz = await instance();
-  const result = viz.render(dot, { format: "svg" });
-  if (result.status !== "success") throw new Error(`graphviz could not lay out the graph: ${result.errors.map((e) => e.message).join("; ")}`);
-  return result.output;
 }

@@ -12,6 +12,7 @@ import type { Split } from "../runtime/train.js";
 import type { Tokenization } from "../runtime/data/text.js";
 import type { SourceFile } from "../compiler/diagnostics/span.js";
 import { compileCommand } from "./compile-command.js";
+import { checkOutputFile } from "./output-paths.js";
 import { graphCommand } from "./graph-command.js";
 import { exportCommand } from "./export-command.js";
 import { testCommand } from "./test-command.js";
@@ -46,7 +47,7 @@ commands:
                       the initial parameters, as training would start from them
   grad FILE --weights W --data SOURCE [--batch B] [--backend cpu|webgpu|auto] -o G.safetensors
                       loss and gradients on the first B training rows (no shuffling, no dropout; CPU by default)
-  compile FILE --batch N (-o DIR | --web DIR [--weights W] [--seed S]) [--fixed-batch] [--lr X] [--no-fuse] [--json]
+  compile FILE --batch N (-o DIR | --web DIR [--weights W] [--seed S]) [--fixed-batch] [--report F.html] [--lr X] [--no-fuse] [--json]
                       WGSL kernels and a manifest.json for any batch up to N, loadable without the compiler; --web adds
                       a page (index.html and the browser runtime) that runs, and trains, the model in a browser
   export FILE --weights W --format onnx -o FILE.onnx | export FILE --format torch -o FILE.py
@@ -345,6 +346,7 @@ async function compileFileCommand(args: readonly string[], io: CliIO): Promise<n
     weights: { type: "string" },
     seed: { type: "string" },
     "fixed-batch": { type: "boolean" },
+    report: { type: "string" },
   });
   if (values.batch === undefined) throw new UsageError("compile: missing --batch N (the largest batch the programs run)");
   if (values.output !== undefined && values.web !== undefined) throw new UsageError("compile: give -o DIR or --web DIR (the artifacts and a page), not both");
@@ -354,6 +356,10 @@ async function compileFileCommand(args: readonly string[], io: CliIO): Promise<n
     throw new UsageError(`compile: ${values.weights !== undefined ? "--weights" : "--seed"} is for the page of --web DIR`);
   const batch = positiveInt("batch", values.batch, 1);
   const lr = positiveNumber("lr", values.lr);
+  if (values.report !== undefined) {
+    if (!/\.html?$/i.test(values.report)) throw new UsageError(`compile: --report ${values.report}: the report is written as an .html file`);
+    checkOutputFile("--report", values.report, [{ path: file, role: "the model source" }]);
+  }
   const source = readSource(file);
   const options = checkOptionsOf(values);
   const result = compile(source.text, source.path, options);
@@ -369,6 +375,7 @@ async function compileFileCommand(args: readonly string[], io: CliIO): Promise<n
   return compileCommand(graph, result.check.model ?? "model", {
     batch, out, fuse: !values["no-fuse"], json: values.json ?? false, ...(optimizer ? { optimizer } : {}), ...(web ? { web } : {}),
     ...(fixedDims ? { fixedDims } : {}), ...(values["fixed-batch"] ? { varyBatch: false } : {}),
+    ...(values.report !== undefined ? { report: { path: values.report, source: { path: source.path, text: source.text } } } : {}),
   }, io);
 }
 

@@ -13,7 +13,7 @@ import { buildBackward } from "./3-autodiff/build-backward.js";
 import { buildTrainStep } from "./3-autodiff/train-step.js";
 import { foldConstants, type GraphInstance } from "./4-optimize/fold-constants.js";
 import { fuseGraph, unfusedGroups } from "./4-optimize/fuse.js";
-import { planMemory } from "./4-optimize/plan-memory.js";
+import { planMemory, type MemoryPlan, type MemoryValue } from "./4-optimize/plan-memory.js";
 import { maskRows, ROW_COUNT, ROW_MASK } from "./4-optimize/row-mask.js";
 import { emitProgram, kernelHooks, readByCaller, type ProgramPlan } from "./5-codegen-wgsl/emit-program.js";
 import { finishManifest, manifestDraft, namedReads, type ManifestOptions, type ReadRequest } from "./5-codegen-wgsl/to-manifest.js";
@@ -82,6 +82,8 @@ export interface LowerOptions {
   fuse?: boolean;
   /** Share buffers between values whose lifetimes do not overlap (default true); off, every value has its own. */
   planMemory?: boolean;
+  /** Called with what the program was made of (`dlg compile --report`). */
+  inspect?: (details: ProgramDetails) => void;
 }
 
 /** A graph at concrete input shapes; a dim that does not follow from them is a code generation error. */
@@ -129,10 +131,21 @@ export function planProgram(graph: Graph, shapes: ReadonlyMap<string, readonly n
   return emitProgram(graph, instance, folded, groups, hooks, { ...program, fused });
 }
 
+/** What a program was made of, for reports: its graph, kernels, the planner's values and its memory plan. */
+export interface ProgramDetails {
+  kind: ProgramKind;
+  graph: Graph;
+  plan: ProgramPlan;
+  values: readonly MemoryValue[];
+  memory: MemoryPlan;
+}
+
 /** Plan memory for a program's computed values and bind its kernels to buffers: the manifest the runtime executes. */
-export function toManifest(graph: Graph, plan: ProgramPlan, options: ManifestOptions): ProgramManifest {
+export function toManifest(graph: Graph, plan: ProgramPlan, options: ManifestOptions, inspect?: (details: ProgramDetails) => void): ProgramManifest {
   const draft = manifestDraft(graph, plan, options);
-  return finishManifest(draft, planMemory(draft.values, draft.steps));
+  const memory = planMemory(draft.values, draft.steps);
+  inspect?.({ kind: options.kind, graph, plan, values: draft.values, memory });
+  return finishManifest(draft, memory);
 }
 
 /** One program of `kind` (its graph from `programGraph`) at these input shapes, as a manifest the runtime executes. */
@@ -144,7 +157,7 @@ export function lowerProgram(graph: Graph, kind: ProgramKind, shapes: ReadonlyMa
     ...(options.fuse !== undefined ? { fuse: options.fuse } : {}),
     keep: options.read.map((r) => r.node),
   });
-  return toManifest(graph, plan, { kind, read: options.read, ...(options.planMemory !== undefined ? { planMemory: options.planMemory } : {}) });
+  return toManifest(graph, plan, { kind, read: options.read, ...(options.planMemory !== undefined ? { planMemory: options.planMemory } : {}) }, options.inspect);
 }
 
 // ---- compile a model to artifacts -----------------------------------------------------------------------------
@@ -161,6 +174,8 @@ export interface CompileModelOptions {
   varyBatch?: boolean;
   /** Dims the caller bound (`--dim T=64`), recorded in the manifest as fixed. */
   fixedDims?: Record<string, number>;
+  /** Called with each program's details as it is compiled (`dlg compile --report`). */
+  inspect?: (details: ProgramDetails) => void;
 }
 
 const storage = (dtype: string): "f32" | "i32" => (dtype === "i32" ? "i32" : "f32");
@@ -191,7 +206,12 @@ export function batchShapes(graph: Graph, batch: number): Map<string, number[]> 
 
 /** A model compiled ahead of time for one batch size: its forward program and training step, and its parameters. */
 export function compileModel(forward: Graph, model: string, options: CompileModelOptions): ModelManifest {
-  const lower = { limits: options.limits ?? DEFAULT_LIMITS, ...(options.fuse !== undefined ? { fuse: options.fuse } : {}), ...(options.planMemory !== undefined ? { planMemory: options.planMemory } : {}) };
+  const lower = {
+    limits: options.limits ?? DEFAULT_LIMITS,
+    ...(options.fuse !== undefined ? { fuse: options.fuse } : {}),
+    ...(options.planMemory !== undefined ? { planMemory: options.planMemory } : {}),
+    ...(options.inspect ? { inspect: options.inspect } : {}),
+  };
   // Any batch up to options.batch runs in the same programs, unless the model's layout keeps it from it.
   const rowMasked = options.varyBatch === false ? { reason: "asked for a fixed batch" } : maskRows(forward);
   const graph = "graph" in rowMasked ? rowMasked.graph : forward;

@@ -27,6 +27,8 @@ export interface MemoryPlan {
   peakBytes: number;
   /** What one buffer per value would allocate, for the report. */
   unplannedBytes: number;
+  /** Each value's live interval in dispatch steps, inclusive (-1: before the first; pinned values span the program). */
+  live: Map<number, { start: number; end: number }>;
 }
 
 /** Before step 0: where values no step writes (inputs, folded constants) start. */
@@ -292,6 +294,7 @@ export function planMemory(values: readonly MemoryValue[], steps: readonly Memor
     buffers,
     peakBytes: buffers.reduce((s, b) => s + b.bytes, 0),
     unplannedBytes: l.bytes.reduce((s, b) => s + b, 0),
+    live: new Map(values.map((v, i) => [v.id, { start: l.start[i]!, end: l.end[i]! }])),
   };
 }
 

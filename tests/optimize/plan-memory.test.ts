@@ -213,7 +213,7 @@ describe("planMemory on small schedules", () => {
     expect(plan.bufferOf.get(1)).toBe(plan.bufferOf.get(3));
     expect(plan.peakBytes).toBe(4 + 8 + 4);
     expect(plan.unplannedBytes).toBe(4 + 4 + 8 + 4);
-    expect(planMemory([], [])).toEqual({ bufferOf: new Map(), buffers: [], peakBytes: 0, unplannedBytes: 0 });
+    expect(planMemory([], [])).toEqual({ bufferOf: new Map(), buffers: [], peakBytes: 0, unplannedBytes: 0, live: new Map() });
   });
 
   it("names both values and the step when a plan is broken", () => {
