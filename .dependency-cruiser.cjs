@@ -17,7 +17,7 @@ module.exports = {
       name: "no-cycles",
       comment: "import cycles tie layers together; break them by moving the shared piece down",
       severity: "error",
-      from: { path: "^(compiler|runtime|sessions|cli|bench|web|testing)/" },
+      from: { path: "^(compiler|runtime|sessions|cli|bench|web|testing|lsp)/" },
       to: { circular: true },
     },
     {
@@ -25,7 +25,7 @@ module.exports = {
       comment: "the runtime is what a web page ships: it imports nothing of the compiler, the sessions, the CLI or the benchmarks",
       severity: "error",
       from: { path: "^runtime/" },
-      to: { path: "^(compiler|sessions|cli|bench|testing)/" },
+      to: { path: "^(compiler|sessions|cli|bench|testing|lsp)/" },
     },
     {
       name: "exporters-read-the-ir",
@@ -67,7 +67,14 @@ module.exports = {
       comment: "the compiler knows nothing of the sessions, the CLI, the model tests or the benchmarks built on it",
       severity: "error",
       from: { path: "^compiler/" },
-      to: { path: "^(sessions|cli|bench|testing)/" },
+      to: { path: "^(sessions|cli|bench|testing|lsp)/" },
+    },
+    {
+      name: "lsp-below-cli",
+      comment: "lsp/ (the language server) builds on the compiler; the CLI only starts it",
+      severity: "error",
+      from: { path: "^lsp/" },
+      to: { path: "^(cli|bench|sessions)/" },
     },
     {
       name: "testing-below-cli",

@@ -16,6 +16,7 @@ import { checkOutputFile } from "./output-paths.js";
 import { graphCommand } from "./graph-command.js";
 import { exportCommand } from "./export-command.js";
 import { testCommand } from "./test-command.js";
+import { startServer } from "../lsp/server.js";
 import { encodeSafetensors } from "../runtime/checkpoint.js";
 import { sampleCommand } from "./sample-command.js";
 import { FileSystemError, UsageError, type CliIO } from "./io.js";
@@ -58,6 +59,8 @@ commands:
                       property tests of the model: sizes and integer hyperparameters drawn (pinned by --set/--dim),
                       executed on the CPU reference: shapes as inferred, finite values, gradients against finite
                       differences, deterministic evaluation, kernels within WebGPU's limits; a failure is shrunk
+  lsp [--stdio]        a language server for editors (diagnostics as you type, hover types, definitions,
+                      completion, formatting) on stdin and stdout
   sample FILE --weights W [--prompt TEXT] [--length N] [--temperature X] [--top-k K] [--seed S] [--backend B]
                       text from a model trained on text (causal: tokens see only the past)
 
@@ -155,6 +158,10 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       return exportFileCommand(rest, io);
     case "test":
       return testFileCommand(rest, io);
+    case "lsp":
+      if (rest.some((a) => a !== "--stdio")) throw new UsageError(`lsp: takes no options but --stdio (it speaks the Language Server Protocol on stdin and stdout), got ${rest.join(" ")}`);
+      startServer();
+      return 0;
     case "sample":
       return sampleFileCommand(rest, io);
     case "help":
@@ -166,7 +173,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       io.stderr(USAGE + "\n");
       return 2;
     default:
-      throw new UsageError(`unknown command '${command}' (commands: check, fmt, graph, train, run, init, grad, compile, export, test, sample; see dlg --help)`);
+      throw new UsageError(`unknown command '${command}' (commands: check, fmt, graph, train, run, init, grad, compile, export, test, lsp, sample; see dlg --help)`);
   }
 }
 

@@ -76,13 +76,18 @@ export interface JsonDiagnostic {
   hint?: string;
 }
 
+/** The one-line message tools show: the message, and the label under the caret when there is one. */
+export function diagnosticMessage(d: Diagnostic): string {
+  return d.label ? `${d.message}: ${d.label}` : d.message;
+}
+
 export function diagnosticToJson(d: Diagnostic, index: LineIndex): JsonDiagnostic {
   const start = index.position(d.span.start);
   const end = index.position(d.span.end);
   const json: JsonDiagnostic = {
     severity: d.severity,
     code: d.code,
-    message: d.label ? `${d.message}: ${d.label}` : d.message,
+    message: diagnosticMessage(d),
     file: d.file,
     line: start.line,
     column: start.column,
