@@ -17,6 +17,7 @@ import { graphCommand } from "./graph-command.js";
 import { exportCommand } from "./export-command.js";
 import { testCommand } from "./test-command.js";
 import { startServer } from "../lsp/server.js";
+import { profileCommand } from "./profile-command.js";
 import { encodeSafetensors } from "../runtime/checkpoint.js";
 import { sampleCommand } from "./sample-command.js";
 import { FileSystemError, UsageError, type CliIO } from "./io.js";
@@ -59,6 +60,8 @@ commands:
                       property tests of the model: sizes and integer hyperparameters drawn (pinned by --set/--dim),
                       executed on the CPU reference: shapes as inferred, finite values, gradients against finite
                       differences, deterministic evaluation, kernels within WebGPU's limits; a failure is shrunk
+  profile FILE --data SOURCE [--batch B] [--steps N] [--adapter A] [--json] [--html F.html]
+                      GPU time of a training step per kernel, by .dlg line (device timestamps where available)
   lsp [--stdio]        a language server for editors (diagnostics as you type, hover types, definitions,
                       completion, formatting) on stdin and stdout
   sample FILE --weights W [--prompt TEXT] [--length N] [--temperature X] [--top-k K] [--seed S] [--backend B]
@@ -151,6 +154,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     case "run":
     case "init":
     case "grad":
+    case "profile":
       return executeCommand(command, rest, io);
     case "compile":
       return compileFileCommand(rest, io);
@@ -173,7 +177,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       io.stderr(USAGE + "\n");
       return 2;
     default:
-      throw new UsageError(`unknown command '${command}' (commands: check, fmt, graph, train, run, init, grad, compile, export, test, lsp, sample; see dlg --help)`);
+      throw new UsageError(`unknown command '${command}' (commands: check, fmt, graph, train, run, init, grad, compile, export, test, lsp, profile, sample; see dlg --help)`);
   }
 }
 
@@ -427,6 +431,8 @@ const executeOptions = {
   save: { type: "string" },
   resume: { type: "string" },
   plot: { type: "string" },
+  steps: { type: "string" },
+  html: { type: "string" },
   weights: { type: "string" },
   holdout: { type: "string" },
   "test-data": { type: "string" },
@@ -441,6 +447,7 @@ const ACCEPTED: Record<string, readonly string[]> = {
   run: ["data", "weights", "batch", "backend", "adapter", "holdout", "test-data", "tokens", "json", "output"],
   init: ["seed", "output"],
   grad: ["data", "weights", "batch", "backend", "adapter", "holdout", "test-data", "tokens", "output"],
+  profile: ["data", "batch", "adapter", "steps", "json", "html", "holdout", "test-data", "tokens"],
 };
 
 async function executeCommand(command: string, args: readonly string[], io: CliIO): Promise<number> {
@@ -500,6 +507,11 @@ async function executeCommand(command: string, args: readonly string[], io: CliI
     return bound.check.graph;
   };
   switch (command) {
+    case "profile":
+      return profileCommand(graph, name, { path: source.path, text: source.text }, {
+        ...dataFlags(), batch, steps: positiveInt("steps", values.steps, 10), json: values.json ?? false, adapter: backend.adapter,
+        ...(values.html !== undefined ? { html: values.html } : {}),
+      }, io);
     case "train":
       return trainCommand(graph, name, {
         ...dataFlags(), bindLengths, ...backend, source: file, epochs, batch, seed, json: values.json ?? false, progress: Boolean(process.stderr.isTTY),

@@ -3,7 +3,7 @@
 // the compiler added); others only their exact batch. Anything else is refused with the shapes named.
 import type { GpuContext } from "./device.js";
 import { ExecutionError } from "./errors.js";
-import type { ReadValue } from "./gpu-program.js";
+import type { KernelTimings, ReadValue } from "./gpu-program.js";
 import { GpuModel, type Batch, type DeviceTensors } from "./gpu-model.js";
 import { checkModelManifest, ManifestError, type ManifestTensor, type ModelManifest, type ProgramKind, type ProgramManifest } from "./manifest.js";
 import { hostTensor, type HostTensor } from "./tensor.js";
@@ -137,6 +137,13 @@ export class CompiledModel {
     if (this.lossNode === undefined) throw new ExecutionError(`${this.manifest.model} was compiled without a training step`);
     const n = this.rowsOf(batch);
     return this.model.trainStep(this.padded(batch, n), this.lossNode, this.manifest.rows ? n : undefined);
+  }
+
+  /** The GPU time of each kernel of one training step on `batch` (`dlg profile`); changes no parameter. */
+  async profileStep(batch: Batch): Promise<KernelTimings> {
+    if (this.lossNode === undefined) throw new ExecutionError(`${this.manifest.model} was compiled without a training step`);
+    const n = this.rowsOf(batch);
+    return this.model.profileStep(this.padded(batch, n), this.lossNode, this.manifest.rows ? n : undefined);
   }
 
   flush(): Promise<void> {

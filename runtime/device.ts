@@ -91,9 +91,11 @@ export async function openDevice(requests: readonly AdapterRequest[], hint: stri
     }
     const requiredLimits: Record<string, number> = {};
     for (const name of LIMIT_NAMES) requiredLimits[name] = adapter.limits[name];
+    // Timestamps are asked for where the adapter has them: `dlg profile` times each kernel with them.
+    const requiredFeatures: GPUFeatureName[] = adapter.features.has("timestamp-query") ? ["timestamp-query"] : [];
     let device: GPUDevice;
     try {
-      device = await adapter.requestDevice({ requiredLimits });
+      device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
     } catch (e) {
       tried.push(`${r.backend} (device refused: ${e instanceof Error ? e.message : String(e)})`);
       continue;

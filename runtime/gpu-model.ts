@@ -4,7 +4,7 @@
 // the next steps, every `readEvery` steps, so the CPU records step i+1 while the device still runs step i.
 import { guarded, type GpuContext } from "./device.js";
 import { ExecutionError } from "./errors.js";
-import { drawRandomBits, mapForReading, ProgramInstance, STATUS_BYTES, upload, Usage, type NamedBuffers, type ReadValue } from "./gpu-program.js";
+import { drawRandomBits, mapForReading, ProgramInstance, STATUS_BYTES, upload, Usage, type KernelTimings, type NamedBuffers, type ReadValue } from "./gpu-program.js";
 import { initializeParams, type ParamSpec } from "./initialize.js";
 import type { ProgramKind, ProgramManifest } from "./manifest.js";
 import { streams, type Random } from "./random.js";
@@ -323,6 +323,16 @@ export class GpuModel {
         return;
       }
       p.resolve(new Float32Array(words.buffer, words.byteOffset + 4 * at + STATUS_BYTES, 1)[0]!);
+    });
+  }
+
+  /** One training step's kernels timed (see ProgramInstance.profile); the parameters are left as they were. */
+  profileStep(batch: Batch, lossNode: number, rows?: number): Promise<KernelTimings> {
+    return this.serial(async () => {
+      await this.readLosses();
+      const program = await this.program("train", batch, [lossNode]);
+      const randoms = drawRandomBits(program.manifest, () => this.dropoutRandom.nextFloat(), rows);
+      return program.profile({ parity: this.parity, inputs: this.inputs(program, batch), randoms });
     });
   }
 

@@ -7,7 +7,18 @@ import { ExecutionError } from "./errors.js";
 import { fromBase64, ManifestError, type ManifestKernel, type ManifestValue, type ProgramManifest } from "./manifest.js";
 
 /** GPUBufferUsage, GPUShaderStage and GPUMapMode values (the constants are not globals in Node). */
-export const Usage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80 } as const;
+export const Usage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
+
+/** The GPU time of each kernel of one run, and how it was measured. */
+export interface KernelTimings {
+  /** Nanoseconds per kernel, in dispatch order. */
+  nanoseconds: number[];
+  /**
+   * "timestamp-query": the device's timestamps around each kernel's own compute pass; "submit": without them, each
+   * kernel submitted alone and timed on the host until the queue is idle (includes submit overhead).
+   */
+  method: "timestamp-query" | "submit";
+}
 const COMPUTE_STAGE = 0x4;
 const MAP_READ_MODE = 0x1;
 
@@ -195,17 +206,7 @@ export class ProgramInstance {
   submit(r: RunInputs, copies: readonly Readback[]): Promise<void> {
     const device = this.ctx.device;
     return guarded(this.ctx, `running ${this.manifest.kernels.length} kernels`, () => {
-      for (const b of this.manifest.buffers) {
-        if (b.kind === "input") {
-          const data = r.inputs.get(b.name!);
-          if (!data || 4 * data.length !== b.bytes) throw new Error(`internal: input ${b.name} has ${data?.length ?? 0} elements, expected ${b.bytes / 4}`);
-          upload(device, this.owned.get(b.id)!, data);
-        } else if (b.kind === "random") {
-          const bits = r.randoms?.get(b.id);
-          if (!bits) throw new Error(`internal: no random bits for random buffer ${b.id}`);
-          upload(device, this.owned.get(b.id)!, bits);
-        }
-      }
+      this.uploadInputs(r);
       const encoder = device.createCommandEncoder();
       encoder.clearBuffer(this.status);
       const pass = encoder.beginComputePass();
@@ -222,6 +223,76 @@ export class ProgramInstance {
       }
       device.queue.submit([encoder.finish()]);
     });
+  }
+
+  private uploadInputs(r: RunInputs): void {
+    const device = this.ctx.device;
+    for (const b of this.manifest.buffers) {
+      if (b.kind === "input") {
+        const data = r.inputs.get(b.name!);
+        if (!data || 4 * data.length !== b.bytes) throw new Error(`internal: input ${b.name} has ${data?.length ?? 0} elements, expected ${b.bytes / 4}`);
+        upload(device, this.owned.get(b.id)!, data);
+      } else if (b.kind === "random") {
+        const bits = r.randoms?.get(b.id);
+        if (!bits) throw new Error(`internal: no random bits for random buffer ${b.id}`);
+        upload(device, this.owned.get(b.id)!, bits);
+      }
+    }
+  }
+
+  /**
+   * One run with every kernel timed (`dlg profile`): each kernel in a compute pass of its own, between timestamps when
+   * the device has them. Results are not read back; a training step's updates land in the next slot, unused.
+   */
+  async profile(r: RunInputs): Promise<KernelTimings> {
+    const device = this.ctx.device;
+    const kernels = this.manifest.kernels;
+    const groups = this.groupsFor(r.parity);
+    const record = (encoder: GPUCommandEncoder, i: number, timestampWrites?: GPUComputePassTimestampWrites) => {
+      const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : {});
+      pass.setPipeline(this.pipelines[i]!.pipeline);
+      pass.setBindGroup(0, groups[i]!);
+      const k = kernels[i]!;
+      pass.dispatchWorkgroups(k.dispatch[0], k.dispatch[1], k.dispatch[2]);
+      pass.end();
+    };
+    if (!device.features.has("timestamp-query")) {
+      const nanoseconds: number[] = [];
+      await guarded(this.ctx, "uploading a profiled run's inputs", () => this.uploadInputs(r));
+      for (let i = 0; i < kernels.length; i++) {
+        const start = performance.now();
+        await guarded(this.ctx, `running kernel ${i + 1} alone`, () => {
+          const encoder = device.createCommandEncoder();
+          record(encoder, i);
+          device.queue.submit([encoder.finish()]);
+        });
+        await device.queue.onSubmittedWorkDone();
+        nanoseconds.push((performance.now() - start) * 1e6);
+      }
+      return { nanoseconds, method: "submit" };
+    }
+    const count = 2 * kernels.length;
+    const querySet = device.createQuerySet({ type: "timestamp", count });
+    const resolved = device.createBuffer({ size: 8 * count, usage: Usage.QUERY_RESOLVE | Usage.COPY_SRC, label: "timestamps" });
+    const readback = device.createBuffer({ size: 8 * count, usage: Usage.MAP_READ | Usage.COPY_DST, label: "timestamps (read)" });
+    try {
+      await guarded(this.ctx, `running ${kernels.length} timed kernels`, () => {
+        this.uploadInputs(r);
+        const encoder = device.createCommandEncoder();
+        kernels.forEach((_, i) => record(encoder, i, { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 }));
+        encoder.resolveQuerySet(querySet, 0, count, resolved, 0);
+        encoder.copyBufferToBuffer(resolved, 0, readback, 0, 8 * count);
+        device.queue.submit([encoder.finish()]);
+      });
+      await mapForReading(this.ctx, readback);
+      const stamps = new BigInt64Array(readback.getMappedRange().slice(0));
+      readback.unmap();
+      return { nanoseconds: kernels.map((_, i) => Math.max(0, Number(stamps[2 * i + 1]! - stamps[2 * i]!))), method: "timestamp-query" };
+    } finally {
+      querySet.destroy();
+      resolved.destroy();
+      readback.destroy();
+    }
   }
 
   /** Throws the ExecutionError a kernel reported in the status words [code, value], if any. */

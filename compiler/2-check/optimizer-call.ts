@@ -46,5 +46,5 @@ export function checkOptimizer(ctx: CheckContext, opt: Expr, frame: Frame): void
     const range = def.args[s.name]!.range;
     if (!inRange(v, range)) ctx.report("badValue", bound.get(s.name)!.span, { what: `${callee.name}: \`${s.name}\``, value: String(v), expected: describeRange(range) });
   }
-  ctx.builder.graph.optimizer = { name: callee.name, args: values };
+  ctx.builder.graph.optimizer = { name: callee.name, args: values, span: opt.span };
 }

@@ -11,6 +11,7 @@ import { buildBackward, valueOf } from "./build-backward.js";
 export function buildTrainStep(forward: Graph, optimizer: Optimizer): Graph {
   const def = optimizerDefinition(optimizer.name);
   const graph = buildBackward(forward);
+  const firstUpdateNode = graph.nodes.length;
   const b = new IRBuilder(graph);
   const math = irMath(b);
   const state: NonNullable<Graph["state"]> = [];
@@ -54,5 +55,7 @@ export function buildTrainStep(forward: Graph, optimizer: Optimizer): Graph {
   }
   graph.state = state;
   graph.updates = updates;
+  // The update arithmetic comes from the optimizer call: located there for profiles and reports.
+  if (optimizer.span) for (const node of graph.nodes.slice(firstUpdateNode)) node.span ??= optimizer.span;
   return graph;
 }

@@ -29,6 +29,8 @@ export interface Optimizer {
   name: "sgd" | "adam";
   /** Every argument resolved to a number, defaults filled in. */
   args: Readonly<Record<string, number>>;
+  /** The optimizer call in the source: the update nodes of a training step are located there (profiles, reports). */
+  span?: Span;
 }
 
 export interface Graph {

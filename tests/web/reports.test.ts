@@ -38,6 +38,12 @@ describe("reports in the browser", () => {
     expect(await page.locator("section#train details.kernel pre").first().isVisible()).toBe(true);
     await page.goto(pathToFileURL(svg).href);
     expect(await page.locator("polyline.accuracy").count()).toBe(1);
+    const profile = join(dir, "profile.html");
+    const profiled = await runCli(["profile", "dsl-examples/iris-mlp.dlg", "--data", "iris", "--steps", "1", "--html", profile]);
+    if (profiled.code === 0) {
+      await page.goto(pathToFileURL(profile).href);
+      expect(await page.locator("#profile tr").count()).toBeGreaterThan(2);
+    } else expect(profiled.stderr).toMatch(/no WebGPU adapter/);
     expect(errors).toEqual([]);
     await page.close();
   });
