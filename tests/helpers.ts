@@ -152,3 +152,17 @@ export function randomModelData(graph: Graph, rows: number, random: Random): Map
       : hostTensor("f32", shape, Float32Array.from({ length: n }, () => random.nextFloat()))];
   }));
 }
+
+/**
+ * batch_norm's running statistics as a trained model would have them (means in [-0.5, 0.5), variances in [0.5, 1.5)),
+ * so that evaluation-mode normalization is exercised with values other than the initial zeros and ones.
+ */
+export function randomRunningStatistics(buffers: Map<string, HostTensor>, random: Random): Map<string, HostTensor> {
+  for (const [name, t] of buffers) {
+    for (let i = 0; i < t.data.length; i++) {
+      if (name.endsWith("running_var")) t.data[i] = 0.5 + random.nextFloat();
+      else if (name.endsWith("running_mean")) t.data[i] = random.nextFloat() - 0.5;
+    }
+  }
+  return buffers;
+}

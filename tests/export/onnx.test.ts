@@ -9,13 +9,11 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import ort from "onnxruntime-node";
 import { compile } from "../../compiler/index.js";
-import type { Graph } from "../../compiler/ir/graph.js";
 import { writeCheckpoint } from "../../runtime/node/checkpoint-file.js";
 import { Random } from "../../runtime/random.js";
-import { hostTensor, type HostTensor } from "../../runtime/tensor.js";
 import { CpuSession, initialBuffers, initialParams } from "../../sessions/cpu-session.js";
 import { lossOnlyInputs } from "../../compiler/ir/reachability.js";
-import { ROOT, runCli } from "../helpers.js";
+import { randomModelData, randomRunningStatistics, ROOT, runCli } from "../helpers.js";
 import { expectClose } from "../gpu/gpu-helpers.js";
 
 const PYTHON = process.env["DLG_TORCH_PYTHON"] ?? "/usr/bin/python3";
@@ -27,19 +25,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const EXAMPLES = readdirSync(join(ROOT, "dsl-examples")).filter((f) => f.endsWith(".dlg")).sort();
 
-/** Random inputs for the inference graph: floats in [0, 1), token ids below the embedding's vocabulary. */
-function inputsFor(graph: Graph, rows: number, random: Random): Record<string, HostTensor> {
-  const vocab = graph.nodes.find((n) => n.op === "gather")?.inputs[0];
-  const classes = vocab === undefined ? 2 : graph.nodes[vocab]!.type.shape[0]!.constValue()!;
-  return Object.fromEntries(graph.inputs.map((i) => {
-    const shape = i.type.shape.map((d, k) => (k === 0 ? rows : d.constValue()!));
-    const n = shape.reduce((a, b) => a * b, 1);
-    return [i.name, i.type.dtype === "i32"
-      ? hostTensor("i32", shape, Int32Array.from({ length: n }, () => random.nextInt(classes)))
-      : hostTensor("f32", shape, Float32Array.from({ length: n }, () => random.nextFloat()))];
-  }));
-}
-
 const exported: string[] = [];
 
 describe("dlg export --format onnx", () => {
@@ -47,8 +32,7 @@ describe("dlg export --format onnx", () => {
     const path = join(ROOT, "dsl-examples", file);
     const graph = compile(readFileSync(path, "utf8"), file).check!.graph;
     const random = new Random(EXAMPLES.indexOf(file) + 1);
-    const buffers = initialBuffers(graph);
-    for (const [name, t] of buffers) for (let i = 0; i < t.data.length; i++) t.data[i] = name.endsWith("running_var") ? 0.5 + random.nextFloat() : name.endsWith("running_mean") ? random.nextFloat() - 0.5 : t.data[i]!;
+    const buffers = randomRunningStatistics(initialBuffers(graph), random);
     const weights = new Map([...initialParams(graph, 3), ...buffers]);
     const checkpoint = join(dir, `${file}.safetensors`);
     await writeCheckpoint(checkpoint, weights);
@@ -65,7 +49,7 @@ describe("dlg export --format onnx", () => {
     const cpu = new CpuSession(graph, { seed: 0 });
     for (const [name, t] of weights) (cpu.params.has(name) ? cpu.params : cpu.state).set(name, t);
     for (const rows of [1, 3]) {
-      const batch = inputsFor(graph, rows, random);
+      const batch = Object.fromEntries(randomModelData(graph, rows, random));
       const feeds = Object.fromEntries(Object.entries(batch).filter(([name]) => !lossOnly.has(name))
         .map(([name, t]) => [name, new ort.Tensor(t.dtype === "i32" ? "int32" : "float32", t.data, [...t.shape])]));
       const results = await session.run(feeds);

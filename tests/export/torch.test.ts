@@ -11,7 +11,7 @@ import { compile } from "../../compiler/index.js";
 import { writeCheckpoint } from "../../runtime/node/checkpoint-file.js";
 import { Random } from "../../runtime/random.js";
 import { initialBuffers, initialParams } from "../../sessions/cpu-session.js";
-import { randomModelData as randomData, ROOT, runCli } from "../helpers.js";
+import { randomModelData as randomData, randomRunningStatistics, ROOT, runCli } from "../helpers.js";
 
 const PYTHON = process.env["DLG_TORCH_PYTHON"] ?? "/usr/bin/python3";
 const IN_CI = process.env["CI"] === "true";
@@ -35,8 +35,7 @@ describe.skipIf(TORCH === undefined)(`dlg export --format torch (torch ${TORCH})
     for (const [index, file] of EXAMPLES.entries()) {
       const graph = compile(readFileSync(join(ROOT, "dsl-examples", file), "utf8"), file).check!.graph;
       const random = new Random(100 + index);
-      const buffers = initialBuffers(graph);
-      for (const [name, t] of buffers) for (let i = 0; i < t.data.length; i++) t.data[i] = name.endsWith("running_var") ? 0.5 + random.nextFloat() : name.endsWith("running_mean") ? random.nextFloat() - 0.5 : t.data[i]!;
+      const buffers = randomRunningStatistics(initialBuffers(graph), random);
       const base = join(dir, file.replace(/\.dlg$/, ""));
       const paths = { module: `${base}.py`, weights: `${base}-w.safetensors`, data: `${base}-d.safetensors`, outputs: `${base}-o.safetensors`, grads: `${base}-g.safetensors` };
       await writeCheckpoint(paths.weights, new Map([...initialParams(graph, 5), ...buffers]));

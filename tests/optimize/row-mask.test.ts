@@ -11,7 +11,7 @@ import { hostTensor, type HostTensor } from "../../runtime/tensor.js";
 import { CpuSession, initialBuffers } from "../../sessions/cpu-session.js";
 import { ROOT } from "../helpers.js";
 import { expectClose } from "../gpu/gpu-helpers.js";
-import { randomModelData as randomData } from "../helpers.js";
+import { randomModelData as randomData, randomRunningStatistics } from "../helpers.js";
 
 const EXAMPLES = readdirSync(join(ROOT, "dsl-examples")).filter((f) => f.endsWith(".dlg")).sort();
 const TOL = { atol: 1e-5, rtol: 1e-4 };
@@ -39,8 +39,7 @@ describe("row masking", () => {
     const data = randomData(graph, rows, random);
     const plain = new CpuSession(graph, { seed: 1 });
     const masked = new CpuSession(result.graph, { seed: 1 });
-    const buffers = initialBuffers(graph);
-    for (const [name, t] of buffers) for (let i = 0; i < t.data.length; i++) t.data[i] = name.endsWith("running_var") ? 0.5 + random.nextFloat() : t.data[i]!;
+    const buffers = randomRunningStatistics(initialBuffers(graph), random);
     for (const [name, t] of buffers) {
       plain.state.set(name, t);
       masked.state.set(name, t);
