@@ -1,14 +1,13 @@
 // `dlg compile FILE --batch N -o DIR`: a model's forward program and training step as WGSL files and a manifest.json
 // that the runtime loads without the compiler (runtime/compiled-model.ts), and a report of what a step costs.
 import { compileModel, type ProgramDetails } from "../compiler/index.js";
-import { atomicWriteFile, ioReason } from "../runtime/node/atomic-write.js";
 import { graphviz } from "./graphviz.js";
 import { compileReportHtml, type ReportSource } from "./report.js";
-import { FileSystemError } from "./io.js";
 import type { Graph, Optimizer } from "../compiler/ir/graph.js";
 import type { ModelManifest, ProgramManifest } from "../runtime/manifest.js";
 import { foreignContent, MANIFEST_FILE, OutputDirError, writeCompiledDir } from "../runtime/node/compiled-dir.js";
 import type { CliIO } from "./io.js";
+import { writeOutputFile } from "./output-paths.js";
 import { PAGE_FILE, PAGE_SCRIPT, PAGE_WEIGHTS, pageAssets } from "./web-page.js";
 
 export interface CompileFlags {
@@ -117,11 +116,7 @@ export async function compileCommand(graph: Graph, model: string, flags: Compile
   await writeCompiledDir(flags.out, files, JSON.stringify(manifest, null, 1) + "\n");
   if (flags.report) {
     const html = compileReportHtml(model, flags.batch, details, flags.report.source, await graphviz());
-    try {
-      await atomicWriteFile(flags.report.path, html);
-    } catch (e) {
-      throw new FileSystemError(`cannot write ${flags.report.path}: ${ioReason(e)}`);
-    }
+    await writeOutputFile(flags.report.path, html);
   }
 
   if (flags.json) {

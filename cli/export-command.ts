@@ -4,9 +4,8 @@ import type { Graph } from "../compiler/ir/graph.js";
 import { exportTorch } from "../compiler/export/torch.js";
 import { basename } from "node:path";
 import { exportOnnx, ExportError, ONNX_OPSET, type ExportTensor } from "../compiler/export/onnx.js";
-import { atomicWriteFile, ioReason } from "../runtime/node/atomic-write.js";
-import { FileSystemError, UsageError, type CliIO } from "./io.js";
-import { checkOutputFile } from "./output-paths.js";
+import { UsageError, type CliIO } from "./io.js";
+import { checkOutputFile, writeOutputFile } from "./output-paths.js";
 import { modelWeights } from "./train-commands.js";
 
 export type ExportFormat = "onnx" | "torch";
@@ -33,11 +32,7 @@ export async function exportCommand(graph: Graph, model: string, flags: ExportFl
     }
     throw e;
   }
-  try {
-    await atomicWriteFile(flags.out, bytes);
-  } catch (e) {
-    throw new FileSystemError(`cannot write ${flags.out}: ${ioReason(e)}`);
-  }
+  await writeOutputFile(flags.out, bytes);
   io.stderr(`wrote ${model} as ONNX (opset ${ONNX_OPSET}, ${graph.outputs.map((o) => o.name).join(", ")}; ${(bytes.length / 2 ** 20).toFixed(2)} MiB) to ${flags.out}\n`);
   return 0;
 }
@@ -55,11 +50,7 @@ async function exportTorchFile(graph: Graph, model: string, flags: ExportFlags, 
     }
     throw e;
   }
-  try {
-    await atomicWriteFile(flags.out, text);
-  } catch (e) {
-    throw new FileSystemError(`cannot write ${flags.out}: ${ioReason(e)}`);
-  }
+  await writeOutputFile(flags.out, text);
   io.stderr(`wrote ${model} as a PyTorch module and script to ${flags.out} (python3 ${basename(flags.out)} --help)\n`);
   return 0;
 }

@@ -4,9 +4,9 @@
 import { batchShapes, DEFAULT_LIMITS, planProgram, programGraph } from "../compiler/index.js";
 import type { Graph } from "../compiler/ir/graph.js";
 import { renderGraph, type KernelGroup } from "../compiler/ir/render.js";
-import { atomicWriteFile, ioReason } from "../runtime/node/atomic-write.js";
 import { graphviz } from "./graphviz.js";
-import { FileSystemError, UsageError, type CliIO } from "./io.js";
+import { UsageError, type CliIO } from "./io.js";
+import { writeOutputFile } from "./output-paths.js";
 
 export type GraphOutputFormat = "dot" | "mermaid" | "svg";
 
@@ -37,11 +37,7 @@ export async function graphCommand(forward: Graph, model: string, flags: GraphFl
     io.stdout(output);
     return 0;
   }
-  try {
-    await atomicWriteFile(flags.out, output);
-  } catch (e) {
-    throw new FileSystemError(`cannot write ${flags.out}: ${ioReason(e)}`);
-  }
+  await writeOutputFile(flags.out, output);
   io.stderr(`wrote the ${flags.backward ? "forward and backward" : "forward"} graph of ${model} (${graph.nodes.length} nodes${kernels ? `, ${kernels.length} kernels` : ""}) to ${flags.out}\n`);
   return 0;
 }

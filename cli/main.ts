@@ -12,7 +12,7 @@ import type { Split } from "../runtime/train.js";
 import type { Tokenization } from "../runtime/data/text.js";
 import type { SourceFile } from "../compiler/diagnostics/span.js";
 import { compileCommand } from "./compile-command.js";
-import { checkOutputFile } from "./output-paths.js";
+import { checkOutputFile, writeOutputFile } from "./output-paths.js";
 import { graphCommand } from "./graph-command.js";
 import { exportCommand } from "./export-command.js";
 import { testCommand } from "./test-command.js";
@@ -21,7 +21,7 @@ import { profileCommand } from "./profile-command.js";
 import { encodeSafetensors } from "../runtime/checkpoint.js";
 import { sampleCommand } from "./sample-command.js";
 import { FileSystemError, UsageError, type CliIO } from "./io.js";
-import { atomicWriteFile, ioReason } from "../runtime/node/atomic-write.js";
+import { ioReason } from "../runtime/node/atomic-write.js";
 import { checkReport, checkToJson, diagnosticsText } from "./render.js";
 import {
   gradCommand, initCommand, modelWeights, positiveInt, positiveNumber, requireAdapter, requireBackend, runCommand, runtimeFailure, seedOf, trainCommand,
@@ -269,11 +269,7 @@ async function fmtCommand(args: readonly string[], io: CliIO): Promise<number> {
   }
   if (values.write) {
     if (formatted !== source.text) {
-      try {
-        await atomicWriteFile(file, formatted);
-      } catch (e) {
-        throw new FileSystemError(`cannot write ${file}: ${ioReason(e)}`);
-      }
+      await writeOutputFile(file, formatted);
     }
     return 0;
   }

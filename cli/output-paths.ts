@@ -2,7 +2,8 @@
 // over the files it read.
 import { accessSync, constants, statSync, type Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { UsageError } from "./io.js";
+import { atomicWriteFile, ioReason } from "../runtime/node/atomic-write.js";
+import { FileSystemError, UsageError } from "./io.js";
 
 /** A file a command reads, named by its role in messages ("--data", "the model source"). */
 export interface InputFile {
@@ -51,5 +52,14 @@ export function checkWritableFile(flag: string, path: string): void {
     accessSync(dir, constants.W_OK | constants.X_OK);
   } catch {
     throw new UsageError(`${flag} ${path}: directory ${dir} is not writable`);
+  }
+}
+
+/** Writes an output file whole (atomically); a file-system failure is one line naming the file. */
+export async function writeOutputFile(path: string, data: Uint8Array | string): Promise<void> {
+  try {
+    await atomicWriteFile(path, data);
+  } catch (e) {
+    throw new FileSystemError(`cannot write ${path}: ${ioReason(e)}`);
   }
 }

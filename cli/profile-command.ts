@@ -8,10 +8,9 @@ import type { Graph } from "../compiler/ir/graph.js";
 import { CompiledModel } from "../runtime/compiled-model.js";
 import type { GpuContext } from "../runtime/device.js";
 import type { KernelTimings } from "../runtime/gpu-program.js";
-import { atomicWriteFile, ioReason } from "../runtime/node/atomic-write.js";
 import { takeRows, type HostTensor } from "../runtime/tensor.js";
-import { FileSystemError, UsageError, type CliIO } from "./io.js";
-import { checkOutputFile } from "./output-paths.js";
+import { UsageError, type CliIO } from "./io.js";
+import { checkOutputFile, writeOutputFile } from "./output-paths.js";
 import { loadBoundData } from "./train-commands.js";
 import { nodeDevice } from "../runtime/node/webgpu-node.js";
 import type { AdapterChoice } from "../runtime/device.js";
@@ -153,11 +152,7 @@ ${rows.join("\n")}
 }
 
 export async function writeProfileHtml(path: string, p: Profile, file: string): Promise<void> {
-  try {
-    await atomicWriteFile(path, profileHtml(p, file));
-  } catch (e) {
-    throw new FileSystemError(`cannot write ${path}: ${ioReason(e)}`);
-  }
+  await writeOutputFile(path, profileHtml(p, file));
 }
 
 export function printProfile(p: Profile, file: string, json: boolean, io: CliIO): void {

@@ -17,13 +17,12 @@ import { nameRecord } from "../runtime/records.js";
 import { readCheckpoint, writeCheckpoint } from "../runtime/node/checkpoint-file.js";
 import { OutputDirError } from "../runtime/node/compiled-dir.js";
 import { firstNonFinite, hostTensor, sliceRows, type HostTensor } from "../runtime/tensor.js";
-import { checkOutputFile, sameFile, type InputFile } from "./output-paths.js";
-import { evaluate, train, TrainingError, type EpochReport, type Split } from "../runtime/train.js";
+import { checkOutputFile, sameFile, type InputFile, writeOutputFile } from "./output-paths.js";
+import { train, TrainingError, type EpochReport, type Split } from "../runtime/train.js";
 import type { TextEncoding, Tokenization } from "../runtime/data/text.js";
-import { FileSystemError, ResourceError, UsageError, type CliIO } from "./io.js";
+import { ResourceError, UsageError, type CliIO } from "./io.js";
 import { trainingSvg, type TrainingCurves } from "./plot.js";
 import { lossOnlyInputs, metricsText, predict, predictionsCsv, predictionTensors } from "./predictions.js";
-import { atomicWriteFile, ioReason } from "../runtime/node/atomic-write.js";
 import { field } from "../runtime/data/dataset.js";
 import { totalmem } from "node:os";
 import { constants as bufferConstants } from "node:buffer";
@@ -424,11 +423,7 @@ export async function trainCommand(graph: Graph, modelName: string, flags: Train
         bar?.stop();
         curves.reports.push(r);
         if (plotPath !== undefined) {
-          try {
-            await atomicWriteFile(plotPath, trainingSvg(curves));
-          } catch (e) {
-            throw new FileSystemError(`cannot write ${plotPath}: ${ioReason(e)}`);
-          }
+          await writeOutputFile(plotPath, trainingSvg(curves));
         }
         if (flags.json) io.stdout(JSON.stringify({ epoch: r.epoch, loss: r.loss, accuracy: r.accuracy, seconds: r.seconds, backend: r.backend, ...(adapter ? { adapter } : {}) }) + "\n");
         else io.stdout(formatReport(r, flags.epochs, data.text !== undefined) + "\n");
@@ -478,11 +473,7 @@ export async function runCommand(graph: Graph, modelName: string, flags: RunFlag
   const p = await predict(session, graph, data.test, flags.batch, data.missing, sourceRows);
   if (flags.output !== undefined) {
     if (/\.csv$/i.test(flags.output)) {
-      try {
-        await atomicWriteFile(flags.output, predictionsCsv(p));
-      } catch (e) {
-        throw new FileSystemError(`cannot write ${flags.output}: ${ioReason(e)}`);
-      }
+      await writeOutputFile(flags.output, predictionsCsv(p));
     } else await writeCheckpoint(flags.output, predictionTensors(p), { format: "dlg-predictions", model: modelName, rows: String(p.rows) });
   }
   const metrics = p.classifier?.metrics;
