@@ -5,7 +5,7 @@ import { ExecutionError as ReferenceExecutionError } from "../compiler/ir/define
 import { ExecutionError } from "../runtime/errors.js";
 import { CodegenError } from "../compiler/wgsl/limits.js";
 import { optimizers, stateName, STEP_STATE } from "../compiler/optimizers/index.js";
-import { CheckpointError, checkTensorsMatch, joinProblems } from "../runtime/checkpoint.js";
+import { CheckpointError, checkTensorsMatch, joinProblems, type Checkpoint } from "../runtime/checkpoint.js";
 import { ManifestError } from "../runtime/manifest.js";
 import { bufferSpecs, CpuSession, initialBuffers, initialParams } from "../sessions/cpu-session.js";
 import { GpuDeviceError, GpuUnavailableError, type GpuContext } from "../runtime/device.js";
@@ -251,20 +251,24 @@ function expectedParams(graph: Graph) {
 }
 
 /**
- * A checkpoint's model tensors (parameters and running statistics, not optimizer state), checked as `loadWeights`
- * checks them: what a web page loads at start.
+ * A checkpoint's tensors sorted into the model's parameters, its running statistics and optimizer state, the first two
+ * checked against the model (names, dtypes, shapes, finite): a checkpoint made for another model is refused here.
  */
-export async function modelWeights(graph: Graph, path: string): Promise<Map<string, HostTensor>> {
-  const checkpoint = await readCheckpoint(path);
-  const bufferNames = new Set((graph.buffers ?? []).map((b) => b.name));
+function modelPartOf(graph: Graph, checkpoint: Checkpoint, path: string): { params: Map<string, HostTensor>; buffers: Map<string, HostTensor>; state: Map<string, HostTensor> } {
   const params = new Map<string, HostTensor>();
+  const state = new Map<string, HostTensor>();
   const buffers = new Map<string, HostTensor>();
-  for (const [name, t] of checkpoint.tensors) {
-    if (bufferNames.has(name)) buffers.set(name, t);
-    else if (stateOwner(name, { forward: graph }) === undefined) params.set(name, t);
-  }
+  const bufferNames = new Set((graph.buffers ?? []).map((b) => b.name));
+  for (const [name, t] of checkpoint.tensors) (bufferNames.has(name) ? buffers : stateOwner(name, graph) !== undefined ? state : params).set(name, t);
+  // Running statistics are part of the model: a checkpoint of it holds them, as a PyTorch state dict does.
   const problems = [...checkTensorsMatch(expectedParams(graph), params), ...checkTensorsMatch(bufferSpecs(graph), buffers, { what: "running statistic" })];
   if (problems.length > 0) throw new CheckpointError(`${path} does not fit this model: ${joinProblems(problems)}`);
+  return { params, buffers, state };
+}
+
+/** A checkpoint's model tensors (parameters and running statistics, not optimizer state): what a web page loads. */
+export async function modelWeights(graph: Graph, path: string): Promise<Map<string, HostTensor>> {
+  const { params, buffers } = modelPartOf(graph, await readCheckpoint(path), path);
   return new Map([...params, ...buffers]);
 }
 
@@ -279,20 +283,13 @@ export type StateLoaded = "restored" | "fresh" | "ignored";
  */
 export async function loadWeights(session: Session, path: string, withState: boolean): Promise<{ metadata: Record<string, string>; state: StateLoaded }> {
   const checkpoint = await readCheckpoint(path);
-  const params = new Map<string, HostTensor>();
-  const state = new Map<string, HostTensor>();
-  const buffers = new Map<string, HostTensor>();
-  const bufferNames = new Set((session.forward.buffers ?? []).map((b) => b.name));
-  for (const [name, t] of checkpoint.tensors) (bufferNames.has(name) ? buffers : stateOwner(name, session) !== undefined ? state : params).set(name, t);
-  // Running statistics are part of the model: a checkpoint of it holds them, as a PyTorch state dict does.
-  const problems = [...checkTensorsMatch(expectedParams(session.forward), params), ...checkTensorsMatch(bufferSpecs(session.forward), buffers, { what: "running statistic" })];
-  if (problems.length > 0) throw new CheckpointError(`${path} does not fit this model: ${joinProblems(problems)}`);
+  const { buffers, state } = modelPartOf(session.forward, checkpoint, path);
   if (withState && state.size > 0) {
     const optimizer = session.forward.optimizer!.name;
     const stateProblems = checkTensorsMatch(session.stateSpecs(), state, {
       what: "optimizer state tensor",
       unexpected: (name) => {
-        const owner = stateOwner(name, session)!;
+        const owner = stateOwner(name, session.forward)!;
         return owner === optimizer || owner === STEP_STATE
           ? `unexpected optimizer state \`${name}\`: ${optimizer} with this model's arguments keeps no such tensor`
           : `\`${name}\` is ${owner} state, but this model trains with ${optimizer}`;
@@ -316,10 +313,10 @@ export async function loadWeights(session: Session, path: string, withState: boo
  * Every optimizer's slots are recognized, so another optimizer's state is named as such rather than taken for an
  * unknown parameter.
  */
-function stateOwner(name: string, session: { forward: Graph }): string | undefined {
+function stateOwner(name: string, graph: Graph): string | undefined {
   if (name === STEP_STATE) return STEP_STATE;
   for (const [optimizer, definition] of Object.entries(optimizers)) {
-    if (session.forward.params.some((p) => definition.slots.some((slot) => name === stateName(p.name, slot)))) return optimizer;
+    if (graph.params.some((p) => definition.slots.some((slot) => name === stateName(p.name, slot)))) return optimizer;
   }
   return undefined;
 }
