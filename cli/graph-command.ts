@@ -3,7 +3,7 @@
 // (@viz-js/viz), so no system Graphviz is needed.
 import { batchShapes, DEFAULT_LIMITS, planProgram, programGraph } from "../compiler/index.js";
 import type { Graph } from "../compiler/ir/graph.js";
-import { renderGraph, type KernelGroup } from "../compiler/ir/render.js";
+import { kernelGroup, renderGraph, type KernelGroup } from "../compiler/ir/render.js";
 import { graphviz } from "./graphviz.js";
 import { UsageError, type CliIO } from "./io.js";
 import { writeOutputFile } from "./output-paths.js";
@@ -21,10 +21,7 @@ export interface GraphFlags {
 /** The kernels of `graph` compiled at a batch size, as the groups the picture draws. */
 function kernelGroups(graph: Graph, batch: number, training: boolean): KernelGroup[] {
   const plan = planProgram(graph, batchShapes(graph, batch), { limits: DEFAULT_LIMITS, training });
-  return plan.kernels.map((k) => {
-    const ops = [...new Set(k.nodes.map((n) => graph.nodes[n]!.op))];
-    return { nodes: k.nodes, title: ops.length > 4 ? `${ops.slice(0, 4).join(" + ")} + ${ops.length - 4} more` : ops.join(" + ") };
-  });
+  return plan.kernels.map((k) => kernelGroup(graph, k.nodes));
 }
 
 export async function graphCommand(forward: Graph, model: string, flags: GraphFlags, io: CliIO): Promise<number> {

@@ -1,6 +1,7 @@
 // `dlg train --plot FILE.svg`: the run as a picture, rewritten after every epoch: the loss of every step (faint), the
 // epoch means and the held-out loss (per epoch), and the held-out accuracy on its own axis for a classifier.
 import type { EpochReport } from "../runtime/train.js";
+import { escapeHtml } from "./html.js";
 
 export interface TrainingCurves {
   model: string;
@@ -14,7 +15,6 @@ export interface TrainingCurves {
 const W = 760, H = 420;
 const M = { left: 64, right: 64, top: 64, bottom: 52 };
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** Round tick values covering [lo, hi]. */
 function ticks(lo: number, hi: number, count = 5): number[] {
@@ -40,7 +40,7 @@ export function trainingSvg(c: TrainingCurves): string {
   const yAcc = (a: number) => H - M.bottom - (H - M.top - M.bottom) * a;
   const parts: string[] = [];
   parts.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  parts.push(`<text x="${M.left}" y="24" font-size="15" font-weight="600">${esc(c.model)}: training</text>`);
+  parts.push(`<text x="${M.left}" y="24" font-size="15" font-weight="600">${escapeHtml(c.model)}: training</text>`);
   // Axes and grid.
   for (const t of lossTicks) {
     parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e6e8ee"/>`);
@@ -82,7 +82,7 @@ export function trainingSvg(c: TrainingCurves): string {
   }
   let lx = M.left + 8;
   legend.forEach(([colour, label]) => {
-    parts.push(`<line x1="${lx}" x2="${lx + 18}" y1="44" y2="44" stroke="${colour}" stroke-width="2"/><text x="${lx + 24}" y="48" font-size="11">${esc(label!)}</text>`);
+    parts.push(`<line x1="${lx}" x2="${lx + 18}" y1="44" y2="44" stroke="${colour}" stroke-width="2"/><text x="${lx + 24}" y="48" font-size="11">${escapeHtml(label!)}</text>`);
     lx += 40 + 6.2 * label!.length;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif">\n${parts.join("\n")}\n</svg>\n`;

@@ -15,6 +15,8 @@ import { loadBoundData } from "./train-commands.js";
 import { nodeDevice } from "../runtime/node/webgpu-node.js";
 import type { AdapterChoice } from "../runtime/device.js";
 import type { ReportSource } from "./report.js";
+import { escapeHtml } from "./html.js";
+import { LineIndex } from "../compiler/diagnostics/span.js";
 
 export interface ProfileRow {
   line: number | null;
@@ -41,12 +43,6 @@ export interface Profile {
   stepMilliseconds: number;
   attributed: number;
   rows: ProfileRow[];
-}
-
-function lineOf(source: ReportSource, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < source.text.length; i++) if (source.text.charCodeAt(i) === 10) line++;
-  return line;
 }
 
 /** FLOPs of the matmuls and convolutions among a kernel's nodes (multiply-adds count two). */
@@ -90,17 +86,18 @@ export async function profileModel(graph: Graph, model: string, source: ReportSo
   }
   const d = details;
   const byLine = new Map<number | null, ProfileRow>();
-  const lines = source.text.split("\n");
+  const index = new LineIndex(source.text);
+  const lineOf = (offset: number) => index.position(offset).line;
   d.plan.kernels.forEach((k, i) => {
-    const spanLines = [...new Set(k.nodes.flatMap((n) => (d.graph.nodes[n]!.span ? [lineOf(source, d.graph.nodes[n]!.span!.start)] : [])))].sort((a, b) => a - b);
+    const spanLines = [...new Set(k.nodes.flatMap((n) => (d.graph.nodes[n]!.span ? [lineOf(d.graph.nodes[n]!.span!.start)] : [])))].sort((a, b) => a - b);
     // The node whose emitter wrote the kernel (a matmul with its fused epilogue, say) says what the kernel is for;
     // else the node it is named after.
     const anchor = k.nodes.find((n) => d.graph.nodes[n]!.op === k.op && d.graph.nodes[n]!.span) ?? k.node;
     const span = d.graph.nodes[anchor]!.span;
-    const line = span ? lineOf(source, span.start) : spanLines[0] ?? null;
+    const line = span ? lineOf(span.start) : spanLines[0] ?? null;
     let row = byLine.get(line);
     if (!row) {
-      row = { line, text: line === null ? "(no source line)" : lines[line - 1]!.trim(), also: [], kernels: 0, milliseconds: 0, share: 0, bytes: 0, flops: 0, gflops: null, gbytes: 0 };
+      row = { line, text: line === null ? "(no source line)" : index.lineText(line).trim(), also: [], kernels: 0, milliseconds: 0, share: 0, bytes: 0, flops: 0, gflops: null, gbytes: 0 };
       byLine.set(line, row);
     }
     row.kernels++;
@@ -139,12 +136,11 @@ export function profileText(p: Profile, file: string): string {
 }
 
 function profileHtml(p: Profile, file: string): string {
-  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  const rows = p.rows.map((r) => `<tr><td>${r.milliseconds.toFixed(3)} ms</td><td><div class="bar" style="width:${(100 * r.share).toFixed(1)}%"></div>${(100 * r.share).toFixed(1)}%</td><td>${r.kernels}</td><td>${r.gflops === null ? "-" : r.gflops.toFixed(2)}</td><td>${r.gbytes.toFixed(2)}</td><td>${r.line === null ? esc(r.text) : `${esc(file)}:${r.line} <code>${esc(r.text)}</code>${r.also.length ? ` <small>+ lines ${r.also.join(", ")}</small>` : ""}`}</td></tr>`);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(p.model)}: dlg profile</title><link rel="icon" href="data:,">
+  const rows = p.rows.map((r) => `<tr><td>${r.milliseconds.toFixed(3)} ms</td><td><div class="bar" style="width:${(100 * r.share).toFixed(1)}%"></div>${(100 * r.share).toFixed(1)}%</td><td>${r.kernels}</td><td>${r.gflops === null ? "-" : r.gflops.toFixed(2)}</td><td>${r.gbytes.toFixed(2)}</td><td>${r.line === null ? escapeHtml(r.text) : `${escapeHtml(file)}:${r.line} <code>${escapeHtml(r.text)}</code>${r.also.length ? ` <small>+ lines ${r.also.join(", ")}</small>` : ""}`}</td></tr>`);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(p.model)}: dlg profile</title><link rel="icon" href="data:,">
 <style>body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:1100px}table{border-collapse:collapse}td,th{padding:.25rem .6rem;border-bottom:1px solid #eceef3;text-align:left}.bar{display:inline-block;height:.7rem;background:#2f5fc4;margin-right:.4rem;max-width:8rem}</style></head>
-<body><h1>${esc(p.model)}: where a training step spends its time</h1>
-<p>Batch ${p.batch}, ${p.dispatches} dispatches, ${p.stepMilliseconds.toFixed(2)} ms of GPU time per step (mean of ${p.steps}; ${p.method === "timestamp-query" ? "device timestamps" : "kernels submitted alone and timed on the host"}), ${esc(p.adapter)}. ${(100 * p.attributed).toFixed(1)}% attributed to .dlg lines.</p>
+<body><h1>${escapeHtml(p.model)}: where a training step spends its time</h1>
+<p>Batch ${p.batch}, ${p.dispatches} dispatches, ${p.stepMilliseconds.toFixed(2)} ms of GPU time per step (mean of ${p.steps}; ${p.method === "timestamp-query" ? "device timestamps" : "kernels submitted alone and timed on the host"}), ${escapeHtml(p.adapter)}. ${(100 * p.attributed).toFixed(1)}% attributed to .dlg lines.</p>
 <table id="profile"><tr><th>time</th><th>share</th><th>kernels</th><th>GFLOP/s</th><th>GB/s</th><th>source</th></tr>
 ${rows.join("\n")}
 </table></body></html>

@@ -3,11 +3,11 @@
 // timeline of buffers (each value a bar over the dispatches it is live for) with the peak marked and the values live
 // at the peak named by their .dlg lines.
 import type { ProgramDetails } from "../compiler/index.js";
-import type { Span } from "../compiler/diagnostics/span.js";
-import { kernelColor, renderGraph } from "../compiler/ir/render.js";
+import { LineIndex } from "../compiler/diagnostics/span.js";
+import { kernelColor, kernelGroup, renderGraph } from "../compiler/ir/render.js";
 import { formatType } from "../compiler/ir/types.js";
+import { escapeHtml } from "./html.js";
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const kib = (bytes: number) => (bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(2)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`);
 
 /** Graphs larger than this are listed, not drawn: Graphviz takes minutes on them and the picture is unreadable. */
@@ -18,30 +18,27 @@ export interface ReportSource {
   text: string;
 }
 
-/** `file:line` and the line's text for a span. */
-function lineOf(source: ReportSource, span: Span | undefined): { line: number; text: string } | undefined {
-  if (!span) return undefined;
-  let line = 1;
-  for (let i = 0; i < span.start && i < source.text.length; i++) if (source.text.charCodeAt(i) === 10) line++;
-  const text = source.text.split("\n")[line - 1]?.trim() ?? "";
-  return { line, text };
-}
-
-function section(d: ProgramDetails, model: string, source: ReportSource, svgOf: (dot: string) => string): string {
+function section(d: ProgramDetails, model: string, source: ReportSource, index: LineIndex, svgOf: (dot: string) => string): string {
   const { graph, plan, memory } = d;
   const file = source.path.split("/").pop()!;
-  const nodeLine = (id: number) => lineOf(source, graph.nodes[id]?.span);
+  /** The line a node came from and its text. */
+  const nodeLine = (id: number) => {
+    const span = graph.nodes[id]?.span;
+    if (!span) return undefined;
+    const line = index.position(span.start).line;
+    return { line, text: index.lineText(line).trim() };
+  };
   const where = (id: number) => {
     const l = nodeLine(id);
     return l ? `${file}:${l.line}` : "(generated)";
   };
   const kernels = plan.kernels.map((k, i) => {
-    const ops = [...new Set(k.nodes.map((n) => graph.nodes[n]!.op))];
     const lines = [...new Map(k.nodes.flatMap((n) => {
       const l = nodeLine(n);
       return l ? [[l.line, l.text] as const] : [];
     })).entries()].sort((a, b) => a[0] - b[0]);
-    return { i, k, ops, lines, title: ops.length > 4 ? `${ops.slice(0, 4).join(" + ")} + ${ops.length - 4} more` : ops.join(" + ") };
+    const group = kernelGroup(graph, k.nodes);
+    return { i, k, lines, group, title: group.title };
   });
 
   // Memory: live bytes at every dispatch, the peak, and what is live there.
@@ -70,7 +67,7 @@ function section(d: ProgramDetails, model: string, source: ReportSource, svgOf: 
       const node = graph.nodes[id]!;
       const x0 = x(live.start), x1 = x(live.end + 1);
       const colour = kernelColor(kernels.findIndex((k) => k.k.nodes.includes(id)) < 0 ? 0 : kernels.findIndex((k) => k.k.nodes.includes(id)));
-      bars.push(`<rect x="${x0.toFixed(1)}" y="${y + 2}" width="${Math.max(1, x1 - x0).toFixed(1)}" height="${rowH - 4}" fill="${colour}" stroke="#667" stroke-width="0.5"><title>%${id} ${esc(node.op)}${node.label ? ` (${esc(node.label)})` : ""} ${esc(formatType(node.type))}, ${where(id)}, dispatches ${live.start + 1}-${live.end + 1}</title></rect>`);
+      bars.push(`<rect x="${x0.toFixed(1)}" y="${y + 2}" width="${Math.max(1, x1 - x0).toFixed(1)}" height="${rowH - 4}" fill="${colour}" stroke="#667" stroke-width="0.5"><title>%${id} ${escapeHtml(node.op)}${node.label ? ` (${escapeHtml(node.label)})` : ""} ${escapeHtml(formatType(node.type))}, ${where(id)}, dispatches ${live.start + 1}-${live.end + 1}</title></rect>`);
     }
   });
   const height = top + shared.length * rowH + 24;
@@ -82,7 +79,7 @@ ${bars.join("\n")}
 <text x="${peakX.toFixed(1)}" y="${height - 6}" font-size="11" fill="#c62828" text-anchor="middle">peak: ${kib(liveBytes[peakStep]!)} live at dispatch ${peakStep + 1}</text>
 </svg>`;
 
-  const dot = renderGraph(graph, model, "dot", { kernels: kernels.map((k) => ({ nodes: k.k.nodes, title: k.title })) });
+  const dot = renderGraph(graph, model, "dot", { kernels: kernels.map((k) => k.group) });
   const picture = graph.nodes.length <= MAX_DRAWN_NODES
     ? svgOf(dot).replace(/^<\?xml[^>]*>\s*/, "").replace(/<!DOCTYPE[^>]*>\s*/, "")
     : `<p>The graph has ${graph.nodes.length} nodes, too many to draw; <code>dlg graph --fused</code> writes it as DOT.</p>`;
@@ -93,24 +90,25 @@ ${bars.join("\n")}
 <div class="graph">${picture}</div>
 <h3>Memory plan</h3>
 ${timeline}
-<h4>Live at the peak (dispatch ${peakStep + 1}: ${esc(kernelOfStep(peakStep).title)})</h4>
+<h4>Live at the peak (dispatch ${peakStep + 1}: ${escapeHtml(kernelOfStep(peakStep).title)})</h4>
 <table class="peak-values"><tr><th>value</th><th>type</th><th>bytes</th><th>from</th></tr>
 ${atPeak.map((v) => {
     const node = graph.nodes[v.id]!;
     const l = nodeLine(v.id);
-    return `<tr><td>%${v.id} ${esc(node.op)}${node.label ? ` (${esc(node.label)})` : ""}</td><td>${esc(formatType(node.type))}</td><td>${kib(v.bytes)}</td><td>${l ? `${esc(file)}:${l.line} <code>${esc(l.text)}</code>` : "(generated)"}</td></tr>`;
+    return `<tr><td>%${v.id} ${escapeHtml(node.op)}${node.label ? ` (${escapeHtml(node.label)})` : ""}</td><td>${escapeHtml(formatType(node.type))}</td><td>${kib(v.bytes)}</td><td>${l ? `${escapeHtml(file)}:${l.line} <code>${escapeHtml(l.text)}</code>` : "(generated)"}</td></tr>`;
   }).join("\n")}
 </table>
 <h3>Kernels</h3>
-${kernels.map(({ i, k, title, lines }) => `<details class="kernel" id="${d.kind}-k${i + 1}"><summary><span class="swatch" style="background:${kernelColor(i)}"></span> ${i + 1}. ${esc(title)} <small>${esc(k.what)}; dispatch [${k.dispatch.join(", ")}]</small></summary>
-<p>${lines.length ? lines.map(([n, t]) => `${esc(file)}:${n} <code>${esc(t)}</code>`).join("<br>") : "(generated: no source line)"}</p>
-<pre><code>${esc(k.wgsl)}</code></pre></details>`).join("\n")}
+${kernels.map(({ i, k, title, lines }) => `<details class="kernel" id="${d.kind}-k${i + 1}"><summary><span class="swatch" style="background:${kernelColor(i)}"></span> ${i + 1}. ${escapeHtml(title)} <small>${escapeHtml(k.what)}; dispatch [${k.dispatch.join(", ")}]</small></summary>
+<p>${lines.length ? lines.map(([n, t]) => `${escapeHtml(file)}:${n} <code>${escapeHtml(t)}</code>`).join("<br>") : "(generated: no source line)"}</p>
+<pre><code>${escapeHtml(k.wgsl)}</code></pre></details>`).join("\n")}
 </section>`;
 }
 
 export function compileReportHtml(model: string, batch: number, programs: readonly ProgramDetails[], source: ReportSource, svgOf: (dot: string) => string): string {
+  const index = new LineIndex(source.text);
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(model)}: dlg compile report</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(model)}: dlg compile report</title>
 <link rel="icon" href="data:,">
 <style>
 body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 1100px; color: #1d2330; }
@@ -125,9 +123,9 @@ summary { cursor: pointer; }
 pre { background: #f6f7f9; padding: .6rem; overflow: auto; font-size: .8rem; }
 </style></head>
 <body>
-<h1>${esc(model)}</h1>
-<p>Compiled from <code>${esc(source.path)}</code> for batch ${batch}; ${programs.map((p) => `<a href="#${p.kind}">${p.kind}</a>`).join(" · ")}.</p>
-${programs.map((p) => section(p, model, source, svgOf)).join("\n")}
+<h1>${escapeHtml(model)}</h1>
+<p>Compiled from <code>${escapeHtml(source.path)}</code> for batch ${batch}; ${programs.map((p) => `<a href="#${p.kind}">${p.kind}</a>`).join(" · ")}.</p>
+${programs.map((p) => section(p, model, source, index, svgOf)).join("\n")}
 </body></html>
 `;
 }

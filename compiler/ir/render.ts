@@ -11,6 +11,12 @@ export interface KernelGroup {
   title: string;
 }
 
+/** A kernel's nodes as a group to draw, named by its ops in order (the first four, then how many more). */
+export function kernelGroup(graph: Graph, nodes: readonly number[]): KernelGroup {
+  const ops = [...new Set(nodes.map((n) => graph.nodes[n]!.op))];
+  return { nodes, title: ops.length > 4 ? `${ops.slice(0, 4).join(" + ")} + ${ops.length - 4} more` : ops.join(" + ") };
+}
+
 export interface RenderOptions {
   kernels?: readonly KernelGroup[];
 }
