@@ -8,7 +8,8 @@ import type { Graph } from "../compiler/ir/graph.js";
 import { CompiledModel } from "../runtime/compiled-model.js";
 import type { GpuContext } from "../runtime/device.js";
 import type { KernelTimings } from "../runtime/gpu-program.js";
-import { takeRows, type HostTensor } from "../runtime/tensor.js";
+import type { HostTensor } from "../runtime/tensor.js";
+import { selectRows } from "../runtime/data/dataset.js";
 import { UsageError, type CliIO } from "./io.js";
 import { checkOutputFile, writeOutputFile } from "./output-paths.js";
 import { loadBoundData } from "./train-commands.js";
@@ -70,7 +71,7 @@ export async function profileModel(graph: Graph, model: string, source: ReportSo
   const rows = Object.values(train)[0]!.shape[0]!;
   const batchAt = (step: number) => {
     const idx = Int32Array.from({ length: options.batch }, (_, i) => (step * options.batch + i) % rows);
-    return Object.fromEntries(Object.entries(train).map(([k, v]) => [k, takeRows(v, idx)]));
+    return selectRows(train, idx);
   };
   const program = manifest.programs.train;
   let timings: KernelTimings;

@@ -1,6 +1,7 @@
 // The training loop over a bound dataset: shuffled mini-batches, per-epoch mean loss, held-out loss and accuracy.
 import { streams } from "./random.js";
-import { sliceRows, takeRows, type HostTensor } from "./tensor.js";
+import { selectRows } from "./data/dataset.js";
+import { sliceRows, type HostTensor } from "./tensor.js";
 
 export type Split = Readonly<Record<string, HostTensor>>;
 
@@ -123,7 +124,7 @@ export async function train(session: TrainableSession, data: { train: Split; tes
     };
     for (let step = 0; step < steps; step++) {
       const idx = order.subarray(step * options.batch, Math.min(rows, (step + 1) * options.batch));
-      const batch = Object.fromEntries(Object.entries(data.train).map(([k, v]) => [k, takeRows(v, idx)]));
+      const batch = selectRows(data.train, idx);
       const loss = Promise.resolve(session.trainStep(batch));
       // Handled when settled in order; this only keeps a rejection that arrives early from counting as unhandled.
       loss.catch(() => undefined);
@@ -183,7 +184,7 @@ export async function trainSteps(session: Pick<TrainableSession, "trainStep" | "
     const slot = step % perPass;
     if (slot === 0) order = shuffler.permutation(rows);
     const idx = order.subarray(slot * options.batch, (slot + 1) * options.batch);
-    const loss = Promise.resolve(session.trainStep(Object.fromEntries(Object.entries(split).map(([k, v]) => [k, takeRows(v, idx)]))));
+    const loss = Promise.resolve(session.trainStep(selectRows(split, idx)));
     loss.catch(() => undefined);
     inFlight.push(loss);
     if (inFlight.length > STEPS_AHEAD) await settle();

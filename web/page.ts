@@ -10,6 +10,7 @@ import {
   decodeSafetensors,
   hostTensor,
   resolveModelManifest,
+  softmaxRows,
   trainSteps,
   type GpuContext,
   type HostTensor,
@@ -70,13 +71,6 @@ function oneImageBatch(manifest: ModelManifest, fill: Record<string, Float32Arra
   }));
 }
 
-function softmax(scores: ArrayLike<number>): number[] {
-  const max = Math.max(...Array.from(scores));
-  const exps = Array.from(scores, (s) => Math.exp(s - max));
-  const total = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / total);
-}
-
 class Page {
   private model: CompiledModel;
   private busy = false;
@@ -104,7 +98,7 @@ class Page {
     const name = this.manifest.classifier?.output ?? this.manifest.outputs[0]!.name;
     const scores = outputs.get(name)!;
     const classes = scores.shape[scores.shape.length - 1]!;
-    return softmax(scores.data.subarray(0, classes));
+    return Array.from(softmaxRows(scores.data.subarray(0, classes), classes));
   }
 
   async train(file: { name: string; bytes: Uint8Array }, steps: number, seed: number, fresh: boolean, onStep: (losses: number[]) => void): Promise<Training> {
