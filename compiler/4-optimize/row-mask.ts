@@ -63,23 +63,22 @@ function rewrite(graph: Graph, symbol: string): Graph {
   const dimValue = (d: Dim, n: IRNode): TensorValue => {
     const c = d.constValue();
     if (c !== undefined) return b.constant(c);
-    const linear = d.linearIn(symbol);
-    const rest = linear?.rest.constValue();
-    if (!linear || rest === undefined) throw new Unmaskable(`${what(n)}: the size ${d} is not a multiple of the batch plus a constant`);
-    let v = linear.coef === 1 ? count : b.op("mul", [count, b.constant(linear.coef)]);
-    if (rest !== 0) v = b.op("add", [v, b.constant(rest)]);
+    const affine = d.affine();
+    if (affine?.symbol !== symbol) throw new Unmaskable(`${what(n)}: the size ${d} is not a multiple of the batch plus a constant`);
+    let v = affine.coef === 1 ? count : b.op("mul", [count, b.constant(affine.coef)]);
+    if (affine.rest !== 0) v = b.op("add", [v, b.constant(affine.rest)]);
     return v;
   };
 
   /** `x` with the padded rows along `axis` zeroed: the mask repeated per row of a*N, broadcast along that axis. */
   const masked = (x: TensorValue, axis: number, n: IRNode): TensorValue => {
     const d = x.type.shape[axis]!;
-    const linear = d.linearIn(symbol);
-    if (!linear || !linear.rest.isZero() || !Number.isInteger(linear.coef) || linear.coef < 1)
+    const affine = d.affine();
+    if (affine?.symbol !== symbol || affine.rest !== 0 || !Number.isInteger(affine.coef) || affine.coef < 1)
       throw new Unmaskable(`${what(n)}: the batch axis has size ${d}, not a multiple of ${symbol}`);
     let m = mask;
-    if (linear.coef > 1) {
-      const k = Dim.const(linear.coef);
+    if (affine.coef > 1) {
+      const k = Dim.const(affine.coef);
       m = b.op("reshape", [b.op("broadcast_to", [b.op("reshape", [mask], { shape: [N, Dim.const(1)] })], { shape: [N, k] })], { shape: [d] });
     }
     const trailing = x.type.shape.length - 1 - axis;

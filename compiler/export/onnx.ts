@@ -6,7 +6,7 @@ import onnxProto from "onnx-proto";
 import type { Graph, IRNode, NodeId } from "../ir/graph.js";
 import type { Dim } from "../ir/dims.js";
 import type { DType } from "../ir/types.js";
-import { outputAncestors } from "../ir/reachability.js";
+import { inputDimSources, outputAncestors } from "../ir/reachability.js";
 
 const { onnx } = onnxProto;
 
@@ -78,45 +78,28 @@ class OnnxBuilder {
   }
 }
 
-/** Where each symbolic dim of the inputs can be read at run time: an input and an axis. */
-function symbolSources(graph: Graph, inputs: ReadonlySet<NodeId>): Map<string, { input: string; axis: number }> {
-  const out = new Map<string, { input: string; axis: number }>();
-  for (const input of graph.inputs) {
-    if (!inputs.has(input.node)) continue;
-    input.type.shape.forEach((d, axis) => {
-      const symbols = [...d.symbols()];
-      if (symbols.length === 1 && d.linearIn(symbols[0]!)?.coef === 1 && d.linearIn(symbols[0]!)!.rest.isZero() && !out.has(symbols[0]!)) out.set(symbols[0]!, { input: input.name, axis });
-    });
-  }
-  return out;
-}
-
 export function exportOnnx(graph: Graph, model: string, weights: ReadonlyMap<string, ExportTensor>): Uint8Array {
   const needed = outputAncestors(graph);
   const b = new OnnxBuilder();
   const names = new Map<NodeId, string>();
-  const usedInputs = new Set(graph.inputs.filter((i) => needed.has(i.node)).map((i) => i.node));
-  const symbols = symbolSources(graph, usedInputs);
+  const symbols = inputDimSources(graph, graph.inputs.filter((i) => needed.has(i.node)));
   const symbolTensors = new Map<string, string>();
 
   /** A dim as an int64 [1] tensor: a constant, or `coef * S + rest` read from an input's shape. */
   const dimTensor = (d: Dim, what: string): string => {
     const c = d.constValue();
     if (c !== undefined) return b.int64s([c]);
-    const syms = [...d.symbols()];
-    const linear = syms.length === 1 ? d.linearIn(syms[0]!) : undefined;
-    const rest = linear?.rest.constValue();
-    const source = syms.length === 1 ? symbols.get(syms[0]!) : undefined;
-    if (!linear || rest === undefined || !source)
-      throw new ExportError(`${what}: the size ${d} is not a multiple of one input dim plus a constant; bind its dims with --dim`);
-    let s = symbolTensors.get(syms[0]!);
+    const affine = d.affine();
+    const source = affine && symbols.get(affine.symbol);
+    if (!affine || !source) throw new ExportError(`${what}: the size ${d} is not a multiple of one input dim plus a constant; bind its dims with --dim`);
+    let s = symbolTensors.get(affine.symbol);
     if (!s) {
       const shape = b.node("Shape", [source.input]);
-      s = b.node("Gather", [shape, b.int64s([source.axis])], [A.int("axis", 0)], b.fresh(`dim_${syms[0]}`));
-      symbolTensors.set(syms[0]!, s);
+      s = b.node("Gather", [shape, b.int64s([source.axis])], [A.int("axis", 0)], b.fresh(`dim_${affine.symbol}`));
+      symbolTensors.set(affine.symbol, s);
     }
-    let out = linear.coef === 1 ? s : b.node("Mul", [s, b.int64s([linear.coef])]);
-    if (rest !== 0) out = b.node("Add", [out, b.int64s([rest])]);
+    let out = affine.coef === 1 ? s : b.node("Mul", [s, b.int64s([affine.coef])]);
+    if (affine.rest !== 0) out = b.node("Add", [out, b.int64s([affine.rest])]);
     return out;
   };
   const shapeTensor = (dims: readonly Dim[], what: string): string => {

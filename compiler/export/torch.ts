@@ -5,7 +5,7 @@
 // and running-statistic updates) and for evaluation; dlg's channels-last convolutions are permuted around PyTorch's.
 import type { Graph, IRNode, NodeId } from "../ir/graph.js";
 import type { Dim } from "../ir/dims.js";
-import { outputAncestors } from "../ir/reachability.js";
+import { inputDimSources, outputAncestors } from "../ir/reachability.js";
 import { ExportError } from "./onnx.js";
 
 const pyString = (s: string) => JSON.stringify(s);
@@ -14,13 +14,11 @@ const pyString = (s: string) => JSON.stringify(s);
 function dimExpression(d: Dim, symbols: ReadonlyMap<string, string>, what: string): string {
   const c = d.constValue();
   if (c !== undefined) return String(c);
-  const syms = [...d.symbols()];
-  const linear = syms.length === 1 ? d.linearIn(syms[0]!) : undefined;
-  const rest = linear?.rest.constValue();
-  const source = syms.length === 1 ? symbols.get(syms[0]!) : undefined;
-  if (!linear || rest === undefined || !source) throw new ExportError(`${what}: the size ${d} is not a multiple of one input dim plus a constant; bind its dims with --dim`);
-  const scaled = linear.coef === 1 ? source : `${linear.coef} * ${source}`;
-  return rest === 0 ? scaled : `(${scaled} + ${rest})`;
+  const affine = d.affine();
+  const source = affine && symbols.get(affine.symbol);
+  if (!affine || !source) throw new ExportError(`${what}: the size ${d} is not a multiple of one input dim plus a constant; bind its dims with --dim`);
+  const scaled = affine.coef === 1 ? source : `${affine.coef} * ${source}`;
+  return affine.rest === 0 ? scaled : `(${scaled} + ${affine.rest})`;
 }
 
 const TORCH_DTYPE: Record<string, string> = { f32: "torch.float32", i32: "torch.int32", f16: "torch.float16" };
@@ -135,15 +133,7 @@ function forwardBody(graph: Graph, keep: ReadonlySet<NodeId>, training: boolean,
 
 /** Python for each symbolic input dim: where its size is read (`inputs["image"].shape[0]`). */
 function symbolSources(graph: Graph): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const input of graph.inputs) {
-    input.type.shape.forEach((d, axis) => {
-      const syms = [...d.symbols()];
-      const linear = syms.length === 1 ? d.linearIn(syms[0]!) : undefined;
-      if (linear?.coef === 1 && linear.rest.isZero() && !out.has(syms[0]!)) out.set(syms[0]!, `inputs[${pyString(input.name)}].shape[${axis}]`);
-    });
-  }
-  return out;
+  return new Map([...inputDimSources(graph)].map(([symbol, { input, axis }]) => [symbol, `inputs[${pyString(input)}].shape[${axis}]`]));
 }
 
 /** One mode's forward function: outputs always, the loss (and running-statistic updates) when its inputs are given. */

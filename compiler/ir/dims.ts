@@ -177,6 +177,18 @@ export class Dim {
     return coef === 0 ? undefined : { coef, rest: Dim.normalize(rest) };
   }
 
+  /**
+   * If this dim is `coef*X + rest` for its one symbol X and a number `rest` (`N`, `28*N`, `N + 1`): the parts, which is
+   * how sizes that vary with the batch are computed at run time (exporters, programs for any batch).
+   */
+  affine(): { symbol: string; coef: number; rest: number } | undefined {
+    const symbols = [...this.symbols()];
+    if (symbols.length !== 1) return undefined;
+    const linear = this.linearIn(symbols[0]!);
+    const rest = linear?.rest.constValue();
+    return linear && rest !== undefined ? { symbol: symbols[0]!, coef: linear.coef, rest } : undefined;
+  }
+
   toString(): string {
     if (this.terms.length === 0) return "0";
     let out = "";

@@ -57,3 +57,17 @@ describe("symbolic dims", () => {
     );
   });
 });
+
+describe("Dim.affine", () => {
+  const N = Dim.sym("N");
+  it("splits a dim of one symbol into coefficient and constant", () => {
+    expect(N.affine()).toEqual({ symbol: "N", coef: 1, rest: 0 });
+    expect(N.scale(28).add(Dim.const(3)).affine()).toEqual({ symbol: "N", coef: 28, rest: 3 });
+  });
+  it("has none for constants, several symbols, products and quotients", () => {
+    expect(Dim.const(4).affine()).toBeUndefined();
+    expect(N.add(Dim.sym("T")).affine()).toBeUndefined();
+    expect(N.mul(N).affine()).toBeUndefined();
+    expect(N.floorDiv(Dim.const(2)).affine()).toBeUndefined();
+  });
+});
