@@ -1,6 +1,7 @@
 // The training loop over a bound dataset: shuffled mini-batches, per-epoch mean loss, held-out loss and accuracy.
 import { streams } from "./random.js";
 import { selectRows } from "./data/dataset.js";
+import { argmax } from "./metrics.js";
 import { sliceRows, type HostTensor } from "./tensor.js";
 
 export type Split = Readonly<Record<string, HostTensor>>;
@@ -90,11 +91,7 @@ export async function evaluate(session: TrainableSession, split: Split, batch: n
       const scores = out.outputs.get(target.output)!;
       const classes = scores.shape[scores.shape.length - 1]!;
       const labels = part[target.labels]!.data;
-      for (let r = 0; r < labels.length; r++) {
-        let best = 0;
-        for (let c = 1; c < classes; c++) if (scores.data[r * classes + c]! > scores.data[r * classes + best]!) best = c;
-        if (best === labels[r]) correct++;
-      }
+      for (let r = 0; r < labels.length; r++) if (argmax(scores.data, r * classes, classes) === labels[r]) correct++;
     }
   }
   const labelCount = target ? split[target.labels]!.data.length : 0;
