@@ -217,11 +217,20 @@ class KernelWriter implements KernelContext {
       w.line(this.storeLine(this.node.id, index, value));
       return;
     }
-    w.block("", () => {
-      w.line(`let fi = ${index};`);
-      w.line(`let fa = ${value};`);
-      this.members(w, "fi", "fa");
-    });
+    w.line(`${this.epilogueFunction()}(${index}, ${value});`);
+  }
+
+  /**
+   * The epilogue as one function the store sites call: a register-blocked GEMM stores 64 elements per invocation, and
+   * 64 inlined copies of an optimizer update made the driver's compile of a training step take half a minute on
+   * lavapipe; a call per store site costs nothing measurable.
+   */
+  private epilogueFunction(): string {
+    const { group, types } = this.fused!;
+    const anchorType = scalarOf(types[group.anchor ?? this.node.id]!.dtype);
+    const b = new WgslBuilder();
+    b.block(`fn epilogue(fi: u32, fa: ${anchorType})`, () => this.members(b, "fi", "fa"));
+    return this.helper("epilogue", b.toString());
   }
 
   /**

@@ -153,27 +153,45 @@ export function emitTiledGemm(k: KernelContext, g: Gemm, t: TileShape): void {
   });
 }
 
+/** The largest power of two not above n, at most `cap`. */
+const pow2AtMost = (n: number, cap: number) => Math.min(cap, floorPow2(Math.max(1, n)));
+
 /**
- * The same product without workgroup memory: each invocation holds a block of up to 4 x 4 elements of C in registers
- * and reads each A row and B column element once per k for the whole block. Rows and columns past the edge are
- * clamped for loading (no branch in the k loop) and skipped when storing. What software adapters run, and the
- * fallback where the tiles do not fit.
+ * The same product without workgroup memory: each invocation holds a block of up to 8 x 8 elements of C in registers
+ * and reads each A row and B column element once per k for the whole block. Consecutive invocations cover a square
+ * of blocks (8 x 8 blocks per 64 invocations) rather than a row of them, so a workgroup's loads share cache lines of
+ * both operands: on lavapipe that, with the bigger block, took 1024^3 from 8 to 14 GFLOP/s (bench/gpu-matmul-bench.ts),
+ * past the best hand-written vec4 kernel there. Rows and columns past the edge are clamped for loading (no branch in
+ * the k loop) and skipped when storing. What software adapters run, and the fallback where the tiles do not fit.
  */
 export function emitBlockedGemm(k: KernelContext, g: Gemm): void {
-  const tm = Math.min(4, g.m);
-  const tn = Math.min(4, g.n);
+  const tm = Math.min(8, g.m);
+  const tn = Math.min(8, g.n);
   const tilesM = Math.ceil(g.m / tm);
   const tilesN = Math.ceil(g.n / tn);
+  // Invocations in groups of gx x gy blocks; a grid smaller than a group keeps the group's shape within it.
+  const gx = pow2AtMost(tilesN, 8);
+  const gy = pow2AtMost(tilesM, 64 / gx);
+  const groupsN = Math.ceil(tilesN / gx);
+  const groupsM = Math.ceil(tilesM / gy);
+  const perProduct = groupsM * groupsN * gx * gy;
   const rows = [...Array(tm).keys()];
   const cols = [...Array(tn).keys()];
-  k.perElement(g.batches * tilesM * tilesN, (w, i) => {
-    w.line(`let tile = ${i} % ${u32(tilesM * tilesN)};`);
-    w.line(`let t = ${g.batches === 1 ? "0u" : `${i} / ${u32(tilesM * tilesN)}`};`);
-    w.line(`let row0 = (tile / ${u32(tilesN)}) * ${u32(tm)};`);
-    w.line(`let col0 = (tile % ${u32(tilesN)}) * ${u32(tn)};`);
+  k.perElement(g.batches * perProduct, (w, i) => {
+    w.line(`let slot = ${i} % ${u32(perProduct)};`);
+    w.line(`let t = ${g.batches === 1 ? "0u" : `${i} / ${u32(perProduct)}`};`);
+    w.line(`let grp = slot / ${u32(gx * gy)};`);
+    w.line(`let cell = slot % ${u32(gx * gy)};`);
+    w.line(`let row0 = ((grp / ${u32(groupsN)}) * ${u32(gy)} + cell / ${u32(gx)}) * ${u32(tm)};`);
+    w.line(`let col0 = ((grp % ${u32(groupsN)}) * ${u32(gx)} + cell % ${u32(gx)}) * ${u32(tn)};`);
+    // Blocks past the edge of a ragged grid of groups compute clamped garbage and store nothing.
+    const spare = groupsM * gy !== tilesM || groupsN * gx !== tilesN;
+    if (spare) w.line(`if (row0 >= ${u32(g.m)} || col0 >= ${u32(g.n)}) { return; }`);
     g.batch(w, "t");
-    for (const r of rows) w.line(`let ar${r} = min(row0 + ${u32(r)}, ${u32(g.m - 1)});`);
-    for (const c of cols) w.line(`let bc${c} = min(col0 + ${u32(c)}, ${u32(g.n - 1)});`);
+    // Clamped only where a block can pass the edge: the min costs a tenth of the kernel's time on lavapipe.
+    const clamp = (at: string, size: number, block: number) => (size % block === 0 ? at : `min(${at}, ${u32(size - 1)})`);
+    for (const r of rows) w.line(`let ar${r} = ${clamp(`row0 + ${u32(r)}`, g.m, tm)};`);
+    for (const c of cols) w.line(`let bc${c} = ${clamp(`col0 + ${u32(c)}`, g.n, tn)};`);
     for (const r of rows) for (const c of cols) w.line(`var acc${r}_${c} = 0.0;`);
     w.block(`for (var kk = 0u; kk < ${k.loopBound(g.k)}; kk++)`, () => {
       // Each load in its own scope: the op's loaders may declare lets of the same names.
@@ -187,13 +205,18 @@ export function emitBlockedGemm(k: KernelContext, g: Gemm): void {
       }
       for (const r of rows) for (const c of cols) w.line(`acc${r}_${c} = fma(a${r}, b${c}, acc${r}_${c});`);
     });
-    // Row 0 and column 0 of a block are always inside C; the others only when the size is not a multiple.
-    const guarded = (ok: boolean, cond: string, body: () => void) => (ok ? body() : w.block(`if (${cond})`, body));
-    for (const r of rows)
-      guarded(g.m % tm === 0 || r === 0, `row0 + ${u32(r)} < ${u32(g.m)}`, () => {
-        for (const c of cols)
-          guarded(g.n % tn === 0 || c === 0, `col0 + ${u32(c)} < ${u32(g.n)}`, () =>
-            k.store(w, g.out("t", `(row0 + ${u32(r)})`, `(col0 + ${u32(c)})`), `acc${r}_${c}`));
-      });
+    // The block leaves through a loop over a private copy, so whatever epilogue the store hook writes (an optimizer
+    // update, say) appears once in the kernel rather than 64 times: unrolled, the MLP's training step took lavapipe
+    // 29 s to compile; the copy costs 64 register moves per invocation against the k loop's 64 * K multiply-adds.
+    w.line(`var cblock: array<f32, ${tm * tn}>;`);
+    for (const r of rows) for (const c of cols) w.line(`cblock[${r * tn + c}] = acc${r}_${c};`);
+    w.block(`for (var e = 0u; e < ${k.loopBound(tm * tn)}; e++)`, () => {
+      w.line(`let row = row0 + e / ${u32(tn)};`);
+      w.line(`let col = col0 + e % ${u32(tn)};`);
+      const conds = [...(g.m % tm !== 0 ? [`row < ${u32(g.m)}`] : []), ...(g.n % tn !== 0 ? [`col < ${u32(g.n)}`] : [])];
+      const store = () => k.store(w, g.out("t", "row", "col"), "cblock[e]");
+      if (conds.length === 0) store();
+      else w.block(`if (${conds.join(" && ")})`, store);
+    });
   });
 }
