@@ -54,7 +54,8 @@ function flopsOf(d: ProgramDetails, nodes: readonly number[]): number {
     const out = d.plan.types[id]!.shape.reduce((a, b) => a * b, 1);
     if (node.op === "matmul") {
       const left = d.plan.types[node.inputs[0]!]!.shape;
-      flops += 2 * out * left[left.length - 1]!;
+      const transposed = (node.attrs as { transposeA?: boolean }).transposeA === true;
+      flops += 2 * out * left[left.length - (transposed ? 2 : 1)]!;
     } else if (node.op === "conv2d") {
       const kernel = d.plan.types[node.inputs[1]!]!.shape;
       flops += 2 * out * kernel[0]! * kernel[1]! * kernel[2]!;

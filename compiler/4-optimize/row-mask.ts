@@ -119,8 +119,10 @@ function rewrite(graph: Graph, symbol: string): Graph {
       }
       case "matmul": {
         const [l, r] = x as [TensorValue, TensorValue];
-        const inner = l.type.shape.length - 1;
-        v = involves(l.type.shape[inner]!) ? b.op("matmul", [masked(l, inner, n), r], {}, n.span, n.label) : copy(n, x);
+        const attrs = n.attrs as OpAttrs<"matmul">;
+        // The contracted axis of the left operand as stored: its last, or its second to last when it is transposed.
+        const inner = l.type.shape.length - (attrs.transposeA ? 2 : 1);
+        v = involves(l.type.shape[inner]!) ? b.op("matmul", [masked(l, inner, n), r], attrs, n.span, n.label) : copy(n, x);
         break;
       }
       case "dim_size": {

@@ -183,9 +183,18 @@ export function exportOnnx(graph: Graph, model: string, weights: ReadonlyMap<str
       case "cast":
         out = b.node("Cast", x, [A.int("to", elemType(node.type.dtype))]);
         break;
-      case "matmul":
-        out = b.node("MatMul", x);
+      case "matmul": {
+        // A transposed operand (the IR reads it by strides) is an explicit Transpose of its last two axes here.
+        const used = (at: number, flag: unknown) => {
+          if (flag !== true) return x[at]!;
+          const r = graph.nodes[node.inputs[at]!]!.type.shape.length;
+          const perm = [...Array(r).keys()];
+          [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
+          return b.node("Transpose", [x[at]!], [A.ints("perm", perm)]);
+        };
+        out = b.node("MatMul", [used(0, attrs["transposeA"]), used(1, attrs["transposeB"])]);
         break;
+      }
       case "transpose":
         out = b.node("Transpose", x, [A.ints("perm", attrs["perm"] as number[])]);
         break;

@@ -69,7 +69,11 @@ function forwardBody(graph: Graph, keep: ReadonlySet<NodeId>, training: boolean,
         break;
       case "square": e = `${x[0]} * ${x[0]}`; break;
       case "cast": e = `${x[0]}.to(${dtype})`; break;
-      case "matmul": e = `torch.matmul(${x[0]}, ${x[1]})`; break;
+      case "matmul": {
+        const used = (v: string, flag: unknown) => (flag === true ? `${v}.transpose(-1, -2)` : v);
+        e = `torch.matmul(${used(x[0]!, attrs["transposeA"])}, ${used(x[1]!, attrs["transposeB"])})`;
+        break;
+      }
       case "transpose": e = `${x[0]}.permute(${(attrs["perm"] as number[]).join(", ")})`; break;
       case "reshape": e = `${x[0]}.reshape${shape(node)}`; break;
       case "broadcast_to": e = `torch.broadcast_to(${x[0]}, ${shape(node)})`; break;

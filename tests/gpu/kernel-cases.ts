@@ -136,9 +136,16 @@ export const kernelCases: Record<string, { arb: fc.Arbitrary<Case>; tol: Toleran
     arb: fc.oneof(
       fc.tuple(fc.array(small, { maxLength: 2 }), fc.boolean(), awkward, awkward, awkward, fc.boolean(), fc.boolean())
         .filter(([batch, , m, k, p]) => count(batch) * Math.max(m * k, k * p, m * p) <= 40_000)
-        .map(([batch, onRight, m, k, p, vecA, vecB]): Case => ({
-          inputs: [{ shape: vecA ? [k] : onRight ? [m, k] : [...batch, m, k] }, { shape: vecB ? [k] : onRight ? [...batch, k, p] : [k, p] }],
-          attrs: {},
+        .chain(([batch, onRight, m, k, p, vecA, vecB]) => fc.tuple(fc.boolean(), fc.boolean()).map(([flagA, flagB]): Case => {
+          // Operands stored transposed and read by strides, as gradients use them.
+          const transposeA = flagA && !vecA;
+          const transposeB = flagB && !vecB;
+          const matA = transposeA ? [k, m] : [m, k];
+          const matB = transposeB ? [p, k] : [k, p];
+          return {
+            inputs: [{ shape: vecA ? [k] : onRight ? matA : [...batch, ...matA] }, { shape: vecB ? [k] : onRight ? [...batch, ...matB] : matB }],
+            attrs: { ...(transposeA ? { transposeA } : {}), ...(transposeB ? { transposeB } : {}) },
+          };
         })),
       // Matrices on both sides, sized around the tiled kernel's 64 x 64 tile and 16-deep K step, batches broadcast.
       fc.tuple(fc.array(fc.constantFrom(1, 2, 3), { maxLength: 2 }), fc.array(fc.constantFrom(1, 2, 3), { maxLength: 2 }),

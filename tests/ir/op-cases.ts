@@ -51,13 +51,19 @@ export const gradientCases: Record<string, fc.Arbitrary<Case>> = {
   maximum: broadcastPair(),
   minimum: broadcastPair(),
   pow: broadcastPair([0.5, 2]),
-  matmul: fc.tuple(shape(0, 2), fc.boolean(), dim, dim, dim, fc.boolean(), fc.boolean()).map(([batch, batchOnRight, m, k, p, vecA, vecB]): Case => ({
-    inputs: [
-      { shape: vecA ? [k] : batchOnRight ? [m, k] : [...batch, m, k] },
-      { shape: vecB ? [k] : batchOnRight ? [...batch, k, p] : [k, p] },
-    ],
-    attrs: {},
-  })),
+  // Matrix operands may be stored transposed (the flags gradients use instead of transpose kernels).
+  matmul: fc.tuple(shape(0, 2), fc.boolean(), dim, dim, dim, fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean())
+    .map(([batch, batchOnRight, m, k, p, vecA, vecB, flagA, flagB]): Case => {
+      const transposeA = flagA && !vecA;
+      const transposeB = flagB && !vecB;
+      return {
+        inputs: [
+          { shape: vecA ? [k] : batchOnRight ? (transposeA ? [k, m] : [m, k]) : [...batch, ...(transposeA ? [k, m] : [m, k])] },
+          { shape: vecB ? [k] : batchOnRight ? [...batch, ...(transposeB ? [p, k] : [k, p])] : transposeB ? [p, k] : [k, p] },
+        ],
+        attrs: { ...(transposeA ? { transposeA } : {}), ...(transposeB ? { transposeB } : {}) },
+      };
+    }),
   reduce_sum: shape(0, 3).chain((s) => fc.tuple(axesOf(s.length), fc.boolean()).map(([axes, keepdims]): Case => ({ inputs: [{ shape: s }], attrs: { axes, keepdims } }))),
   reduce_mean: shape(0, 3).chain((s) => fc.tuple(axesOf(s.length), fc.boolean()).map(([axes, keepdims]): Case => ({ inputs: [{ shape: s }], attrs: { axes, keepdims } }))),
   reduce_max: shape(1, 3).chain((s) => fc.tuple(axesOf(s.length), fc.boolean()).map(([axes, keepdims]): Case => ({ inputs: [{ shape: s }], attrs: { axes, keepdims } }))),

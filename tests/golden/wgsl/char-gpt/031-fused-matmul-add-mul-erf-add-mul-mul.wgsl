@@ -20,6 +20,23 @@ fn dlg_erf(x: f32) -> f32 {
   return sign(x) * (1.0 - erfc);
 }
 
+fn epilogue(fi: u32, fa: f32) {
+  let fc0 = fi / 16384u;
+  let fc1 = (fi / 256u) % 64u;
+  let fc2 = (fi) % 256u;
+  let fx0 = src2[fc2];
+  let ft1 = (fa + fx0);
+  let ft2 = (ft1 * 0.7071067690849304);
+  let ft3 = dlg_erf(ft2);
+  let ft4 = (ft3 + 1.0);
+  let ft5 = (ft1 * 0.5);
+  let ft6 = (ft5 * ft4);
+  dst[fi] = ft2;
+  dst1[fi] = ft4;
+  dst2[fi] = ft5;
+  dst3[fi] = ft6;
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let group = wid.x;
@@ -143,292 +160,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     }
     workgroupBarrier();
   }
-  {
-    let fi = t * 16384u + (row0 + ty) * 256u + (col0 + tx);
-    let fa = acc0_0;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
-  {
-    let fi = t * 16384u + (row0 + ty) * 256u + (col0 + tx + 16u);
-    let fa = acc0_1;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
-  {
-    let fi = t * 16384u + (row0 + ty) * 256u + (col0 + tx + 32u);
-    let fa = acc0_2;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
-  {
-    let fi = t * 16384u + (row0 + ty) * 256u + (col0 + tx + 48u);
-    let fa = acc0_3;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
-  {
-    let fi = t * 16384u + (row0 + ty + 16u) * 256u + (col0 + tx);
-    let fa = acc1_0;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
-  {
-    let fi = t * 16384u + (row0 + ty + 16u) * 256u + (col0 + tx + 16u);
-    let fa = acc1_1;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
-  {
-    let fi = t * 16384u + (row0 + ty + 16u) * 256u + (col0 + tx + 32u);
-    let fa = acc1_2;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
-  {
-    let fi = t * 16384u + (row0 + ty + 16u) * 256u + (col0 + tx + 48u);
-    let fa = acc1_3;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
-  {
-    let fi = t * 16384u + (row0 + ty + 32u) * 256u + (col0 + tx);
-    let fa = acc2_0;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
-  {
-    let fi = t * 16384u + (row0 + ty + 32u) * 256u + (col0 + tx + 16u);
-    let fa = acc2_1;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
-  {
-    let fi = t * 16384u + (row0 + ty + 32u) * 256u + (col0 + tx + 32u);
-    let fa = acc2_2;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
-  {
-    let fi = t * 16384u + (row0 + ty + 32u) * 256u + (col0 + tx + 48u);
-    let fa = acc2_3;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
-  {
-    let fi = t * 16384u + (row0 + ty + 48u) * 256u + (col0 + tx);
-    let fa = acc3_0;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
-  {
-    let fi = t * 16384u + (row0 + ty + 48u) * 256u + (col0 + tx + 16u);
-    let fa = acc3_1;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
-  {
-    let fi = t * 16384u + (row0 + ty + 48u) * 256u + (col0 + tx + 32u);
-    let fa = acc3_2;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
-  {
-    let fi = t * 16384u + (row0 + ty + 48u) * 256u + (col0 + tx + 48u);
-    let fa = acc3_3;
-    let fc0 = fi / 16384u;
-    let fc1 = (fi / 256u) % 64u;
-    let fc2 = (fi) % 256u;
-    let fx0 = src2[fc2];
-    let ft1 = (fa + fx0);
-    let ft2 = (ft1 * 0.7071067690849304);
-    let ft3 = dlg_erf(ft2);
-    let ft4 = (ft3 + 1.0);
-    let ft5 = (ft1 * 0.5);
-    let ft6 = (ft5 * ft4);
-    dst[fi] = ft2;
-    dst1[fi] = ft4;
-    dst2[fi] = ft5;
-    dst3[fi] = ft6;
-  }
+  epilogue(t * 16384u + (row0 + ty) * 256u + (col0 + tx), acc0_0);
+  epilogue(t * 16384u + (row0 + ty) * 256u + (col0 + tx + 16u), acc0_1);
+  epilogue(t * 16384u + (row0 + ty) * 256u + (col0 + tx + 32u), acc0_2);
+  epilogue(t * 16384u + (row0 + ty) * 256u + (col0 + tx + 48u), acc0_3);
+  epilogue(t * 16384u + (row0 + ty + 16u) * 256u + (col0 + tx), acc1_0);
+  epilogue(t * 16384u + (row0 + ty + 16u) * 256u + (col0 + tx + 16u), acc1_1);
+  epilogue(t * 16384u + (row0 + ty + 16u) * 256u + (col0 + tx + 32u), acc1_2);
+  epilogue(t * 16384u + (row0 + ty + 16u) * 256u + (col0 + tx + 48u), acc1_3);
+  epilogue(t * 16384u + (row0 + ty + 32u) * 256u + (col0 + tx), acc2_0);
+  epilogue(t * 16384u + (row0 + ty + 32u) * 256u + (col0 + tx + 16u), acc2_1);
+  epilogue(t * 16384u + (row0 + ty + 32u) * 256u + (col0 + tx + 32u), acc2_2);
+  epilogue(t * 16384u + (row0 + ty + 32u) * 256u + (col0 + tx + 48u), acc2_3);
+  epilogue(t * 16384u + (row0 + ty + 48u) * 256u + (col0 + tx), acc3_0);
+  epilogue(t * 16384u + (row0 + ty + 48u) * 256u + (col0 + tx + 16u), acc3_1);
+  epilogue(t * 16384u + (row0 + ty + 48u) * 256u + (col0 + tx + 32u), acc3_2);
+  epilogue(t * 16384u + (row0 + ty + 48u) * 256u + (col0 + tx + 48u), acc3_3);
 }

@@ -1,4 +1,4 @@
-// fused greater, mul -> f32[4, 10, 10, 32]
+// fused greater, mul -> f32[4, 28, 28, 16]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
@@ -6,7 +6,7 @@
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let index = (wid.x) * 64u + lane;
-  if (index >= 12800u) { return; }
+  if (index >= 50176u) { return; }
   let fx0 = src0[index];
   let ft0 = select(0.0, 1.0, fx0 > 0.0);
   let fx1 = src1[index];

@@ -1,4 +1,4 @@
-// reduce_sum -> f32[1, 1, 1, 32]
+// reduce_sum -> f32[1, 1, 1, 16]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 var<workgroup> partial: array<f32, 64>;
@@ -9,9 +9,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let k0 = group;
   let base = k0;
   var acc: f32 = 0.0;
-  for (var r = lane; r < min(400u, arrayLength(&dst) + 400u); r += 64u) {
+  for (var r = lane; r < min(3136u, arrayLength(&dst) + 3136u); r += 64u) {
     let q0 = r;
-    acc = acc + src0[base + q0 * 32u];
+    acc = acc + src0[base + q0 * 16u];
   }
   partial[lane] = acc;
   workgroupBarrier();

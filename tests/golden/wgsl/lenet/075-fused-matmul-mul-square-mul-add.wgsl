@@ -1,4 +1,4 @@
-// fused matmul, mul, square, mul, add -> f32[800, 128]
+// fused matmul, mul, square, mul, add -> f32[128, 84]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read> src2: array<f32>;
@@ -8,10 +8,20 @@
 var<workgroup> tileA: array<f32, 1040>;
 var<workgroup> tileB: array<f32, 1024>;
 
+fn epilogue(fi: u32, fa: f32) {
+  let fx0 = src2[fi];
+  let ft1 = (0.9990000128746033 * fx0);
+  let ft2 = (fa * fa);
+  let ft3 = (0.0010000000474974513 * ft2);
+  let ft4 = (ft1 + ft3);
+  dst[fi] = fa;
+  dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let group = wid.x;
-  let tile = group % 26u;
+  let tile = group % 4u;
   let t = 0u;
   let row0 = (tile / 2u) * 64u;
   let col0 = (tile % 2u) * 64u;
@@ -41,65 +51,65 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let e = lane;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = min(row0 + r, 799u);
+      let g0 = row0 + r;
       let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 4u + g1], row0 + r < 800u && k0 + c < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 128u + g0], k0 + c < 4u);
     }
     {
       let e = lane + 256u;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = min(row0 + r, 799u);
+      let g0 = row0 + r;
       let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 4u + g1], row0 + r < 800u && k0 + c < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 128u + g0], k0 + c < 4u);
     }
     {
       let e = lane + 512u;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = min(row0 + r, 799u);
+      let g0 = row0 + r;
       let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 4u + g1], row0 + r < 800u && k0 + c < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 128u + g0], k0 + c < 4u);
     }
     {
       let e = lane + 768u;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = min(row0 + r, 799u);
+      let g0 = row0 + r;
       let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 4u + g1], row0 + r < 800u && k0 + c < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 128u + g0], k0 + c < 4u);
     }
     {
       let e = lane;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
-      let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 128u + g1], k0 + r < 4u);
+      let g1 = min(col0 + c, 83u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 84u + g1], k0 + r < 4u && col0 + c < 84u);
     }
     {
       let e = lane + 256u;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
-      let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 128u + g1], k0 + r < 4u);
+      let g1 = min(col0 + c, 83u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 84u + g1], k0 + r < 4u && col0 + c < 84u);
     }
     {
       let e = lane + 512u;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
-      let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 128u + g1], k0 + r < 4u);
+      let g1 = min(col0 + c, 83u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 84u + g1], k0 + r < 4u && col0 + c < 84u);
     }
     {
       let e = lane + 768u;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
-      let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 128u + g1], k0 + r < 4u);
+      let g1 = min(col0 + c, 83u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 84u + g1], k0 + r < 4u && col0 + c < 84u);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < min(16u, arrayLength(&dst) + 16u); kk++) {
@@ -130,212 +140,52 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     }
     workgroupBarrier();
   }
-  if (row0 + ty < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty) * 128u + (col0 + tx);
-      let fa = acc0_0;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx < 84u) {
+    epilogue(t * 10752u + (row0 + ty) * 84u + (col0 + tx), acc0_0);
   }
-  if (row0 + ty < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty) * 128u + (col0 + tx + 16u);
-      let fa = acc0_1;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx + 16u < 84u) {
+    epilogue(t * 10752u + (row0 + ty) * 84u + (col0 + tx + 16u), acc0_1);
   }
-  if (row0 + ty < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty) * 128u + (col0 + tx + 32u);
-      let fa = acc0_2;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx + 32u < 84u) {
+    epilogue(t * 10752u + (row0 + ty) * 84u + (col0 + tx + 32u), acc0_2);
   }
-  if (row0 + ty < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty) * 128u + (col0 + tx + 48u);
-      let fa = acc0_3;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx + 48u < 84u) {
+    epilogue(t * 10752u + (row0 + ty) * 84u + (col0 + tx + 48u), acc0_3);
   }
-  if (row0 + ty + 16u < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty + 16u) * 128u + (col0 + tx);
-      let fa = acc1_0;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx < 84u) {
+    epilogue(t * 10752u + (row0 + ty + 16u) * 84u + (col0 + tx), acc1_0);
   }
-  if (row0 + ty + 16u < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty + 16u) * 128u + (col0 + tx + 16u);
-      let fa = acc1_1;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx + 16u < 84u) {
+    epilogue(t * 10752u + (row0 + ty + 16u) * 84u + (col0 + tx + 16u), acc1_1);
   }
-  if (row0 + ty + 16u < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty + 16u) * 128u + (col0 + tx + 32u);
-      let fa = acc1_2;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx + 32u < 84u) {
+    epilogue(t * 10752u + (row0 + ty + 16u) * 84u + (col0 + tx + 32u), acc1_2);
   }
-  if (row0 + ty + 16u < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty + 16u) * 128u + (col0 + tx + 48u);
-      let fa = acc1_3;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx + 48u < 84u) {
+    epilogue(t * 10752u + (row0 + ty + 16u) * 84u + (col0 + tx + 48u), acc1_3);
   }
-  if (row0 + ty + 32u < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty + 32u) * 128u + (col0 + tx);
-      let fa = acc2_0;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx < 84u) {
+    epilogue(t * 10752u + (row0 + ty + 32u) * 84u + (col0 + tx), acc2_0);
   }
-  if (row0 + ty + 32u < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty + 32u) * 128u + (col0 + tx + 16u);
-      let fa = acc2_1;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx + 16u < 84u) {
+    epilogue(t * 10752u + (row0 + ty + 32u) * 84u + (col0 + tx + 16u), acc2_1);
   }
-  if (row0 + ty + 32u < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty + 32u) * 128u + (col0 + tx + 32u);
-      let fa = acc2_2;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx + 32u < 84u) {
+    epilogue(t * 10752u + (row0 + ty + 32u) * 84u + (col0 + tx + 32u), acc2_2);
   }
-  if (row0 + ty + 32u < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty + 32u) * 128u + (col0 + tx + 48u);
-      let fa = acc2_3;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx + 48u < 84u) {
+    epilogue(t * 10752u + (row0 + ty + 32u) * 84u + (col0 + tx + 48u), acc2_3);
   }
-  if (row0 + ty + 48u < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty + 48u) * 128u + (col0 + tx);
-      let fa = acc3_0;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx < 84u) {
+    epilogue(t * 10752u + (row0 + ty + 48u) * 84u + (col0 + tx), acc3_0);
   }
-  if (row0 + ty + 48u < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty + 48u) * 128u + (col0 + tx + 16u);
-      let fa = acc3_1;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx + 16u < 84u) {
+    epilogue(t * 10752u + (row0 + ty + 48u) * 84u + (col0 + tx + 16u), acc3_1);
   }
-  if (row0 + ty + 48u < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty + 48u) * 128u + (col0 + tx + 32u);
-      let fa = acc3_2;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx + 32u < 84u) {
+    epilogue(t * 10752u + (row0 + ty + 48u) * 84u + (col0 + tx + 32u), acc3_2);
   }
-  if (row0 + ty + 48u < 800u) {
-    {
-      let fi = t * 102400u + (row0 + ty + 48u) * 128u + (col0 + tx + 48u);
-      let fa = acc3_3;
-      let fx0 = src2[fi];
-      let ft1 = (0.9990000128746033 * fx0);
-      let ft2 = (fa * fa);
-      let ft3 = (0.0010000000474974513 * ft2);
-      let ft4 = (ft1 + ft3);
-      dst[fi] = fa;
-      dst1[fi] = select(ft4, src2[fi], atomicLoad(&status[0]) != 0u);
-    }
+  if (col0 + tx + 48u < 84u) {
+    epilogue(t * 10752u + (row0 + ty + 48u) * 84u + (col0 + tx + 48u), acc3_3);
   }
 }

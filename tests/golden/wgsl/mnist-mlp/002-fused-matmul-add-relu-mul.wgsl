@@ -7,6 +7,17 @@
 var<workgroup> tileA: array<f32, 1040>;
 var<workgroup> tileB: array<f32, 1024>;
 
+fn epilogue(fi: u32, fa: f32) {
+  let fc0 = fi / 512u;
+  let fc1 = (fi) % 512u;
+  let fx0 = src2[fc1];
+  let ft1 = (fa + fx0);
+  let ft2 = select(0.0, ft1, ft1 > 0.0);
+  let fx1 = src3[fi];
+  let ft3 = (ft2 * fx1);
+  dst[fi] = ft3;
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let group = wid.x;
@@ -130,227 +141,51 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     workgroupBarrier();
   }
   if (row0 + ty < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty) * 512u + (col0 + tx);
-      let fa = acc0_0;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty) * 512u + (col0 + tx), acc0_0);
   }
   if (row0 + ty < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty) * 512u + (col0 + tx + 16u);
-      let fa = acc0_1;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty) * 512u + (col0 + tx + 16u), acc0_1);
   }
   if (row0 + ty < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty) * 512u + (col0 + tx + 32u);
-      let fa = acc0_2;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty) * 512u + (col0 + tx + 32u), acc0_2);
   }
   if (row0 + ty < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty) * 512u + (col0 + tx + 48u);
-      let fa = acc0_3;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty) * 512u + (col0 + tx + 48u), acc0_3);
   }
   if (row0 + ty + 16u < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty + 16u) * 512u + (col0 + tx);
-      let fa = acc1_0;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty + 16u) * 512u + (col0 + tx), acc1_0);
   }
   if (row0 + ty + 16u < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty + 16u) * 512u + (col0 + tx + 16u);
-      let fa = acc1_1;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty + 16u) * 512u + (col0 + tx + 16u), acc1_1);
   }
   if (row0 + ty + 16u < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty + 16u) * 512u + (col0 + tx + 32u);
-      let fa = acc1_2;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty + 16u) * 512u + (col0 + tx + 32u), acc1_2);
   }
   if (row0 + ty + 16u < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty + 16u) * 512u + (col0 + tx + 48u);
-      let fa = acc1_3;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty + 16u) * 512u + (col0 + tx + 48u), acc1_3);
   }
   if (row0 + ty + 32u < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty + 32u) * 512u + (col0 + tx);
-      let fa = acc2_0;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty + 32u) * 512u + (col0 + tx), acc2_0);
   }
   if (row0 + ty + 32u < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty + 32u) * 512u + (col0 + tx + 16u);
-      let fa = acc2_1;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty + 32u) * 512u + (col0 + tx + 16u), acc2_1);
   }
   if (row0 + ty + 32u < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty + 32u) * 512u + (col0 + tx + 32u);
-      let fa = acc2_2;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty + 32u) * 512u + (col0 + tx + 32u), acc2_2);
   }
   if (row0 + ty + 32u < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty + 32u) * 512u + (col0 + tx + 48u);
-      let fa = acc2_3;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty + 32u) * 512u + (col0 + tx + 48u), acc2_3);
   }
   if (row0 + ty + 48u < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty + 48u) * 512u + (col0 + tx);
-      let fa = acc3_0;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty + 48u) * 512u + (col0 + tx), acc3_0);
   }
   if (row0 + ty + 48u < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty + 48u) * 512u + (col0 + tx + 16u);
-      let fa = acc3_1;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty + 48u) * 512u + (col0 + tx + 16u), acc3_1);
   }
   if (row0 + ty + 48u < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty + 48u) * 512u + (col0 + tx + 32u);
-      let fa = acc3_2;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty + 48u) * 512u + (col0 + tx + 32u), acc3_2);
   }
   if (row0 + ty + 48u < 4u) {
-    {
-      let fi = t * 2048u + (row0 + ty + 48u) * 512u + (col0 + tx + 48u);
-      let fa = acc3_3;
-      let fc0 = fi / 512u;
-      let fc1 = (fi) % 512u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      let ft2 = select(0.0, ft1, ft1 > 0.0);
-      let fx1 = src3[fi];
-      let ft3 = (ft2 * fx1);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 2048u + (row0 + ty + 48u) * 512u + (col0 + tx + 48u), acc3_3);
   }
 }

@@ -6,6 +6,14 @@
 var<workgroup> tileA: array<f32, 1040>;
 var<workgroup> tileB: array<f32, 1024>;
 
+fn epilogue(fi: u32, fa: f32) {
+  let fc0 = fi / 10u;
+  let fc1 = (fi) % 10u;
+  let fx0 = src2[fc1];
+  let ft1 = (fa + fx0);
+  dst[fi] = ft1;
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let group = wid.x;
@@ -129,179 +137,51 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     workgroupBarrier();
   }
   if (row0 + ty < 4u && col0 + tx < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty) * 10u + (col0 + tx);
-      let fa = acc0_0;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty) * 10u + (col0 + tx), acc0_0);
   }
   if (row0 + ty < 4u && col0 + tx + 16u < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty) * 10u + (col0 + tx + 16u);
-      let fa = acc0_1;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty) * 10u + (col0 + tx + 16u), acc0_1);
   }
   if (row0 + ty < 4u && col0 + tx + 32u < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty) * 10u + (col0 + tx + 32u);
-      let fa = acc0_2;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty) * 10u + (col0 + tx + 32u), acc0_2);
   }
   if (row0 + ty < 4u && col0 + tx + 48u < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty) * 10u + (col0 + tx + 48u);
-      let fa = acc0_3;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty) * 10u + (col0 + tx + 48u), acc0_3);
   }
   if (row0 + ty + 16u < 4u && col0 + tx < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty + 16u) * 10u + (col0 + tx);
-      let fa = acc1_0;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty + 16u) * 10u + (col0 + tx), acc1_0);
   }
   if (row0 + ty + 16u < 4u && col0 + tx + 16u < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty + 16u) * 10u + (col0 + tx + 16u);
-      let fa = acc1_1;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty + 16u) * 10u + (col0 + tx + 16u), acc1_1);
   }
   if (row0 + ty + 16u < 4u && col0 + tx + 32u < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty + 16u) * 10u + (col0 + tx + 32u);
-      let fa = acc1_2;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty + 16u) * 10u + (col0 + tx + 32u), acc1_2);
   }
   if (row0 + ty + 16u < 4u && col0 + tx + 48u < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty + 16u) * 10u + (col0 + tx + 48u);
-      let fa = acc1_3;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty + 16u) * 10u + (col0 + tx + 48u), acc1_3);
   }
   if (row0 + ty + 32u < 4u && col0 + tx < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty + 32u) * 10u + (col0 + tx);
-      let fa = acc2_0;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty + 32u) * 10u + (col0 + tx), acc2_0);
   }
   if (row0 + ty + 32u < 4u && col0 + tx + 16u < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty + 32u) * 10u + (col0 + tx + 16u);
-      let fa = acc2_1;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty + 32u) * 10u + (col0 + tx + 16u), acc2_1);
   }
   if (row0 + ty + 32u < 4u && col0 + tx + 32u < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty + 32u) * 10u + (col0 + tx + 32u);
-      let fa = acc2_2;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty + 32u) * 10u + (col0 + tx + 32u), acc2_2);
   }
   if (row0 + ty + 32u < 4u && col0 + tx + 48u < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty + 32u) * 10u + (col0 + tx + 48u);
-      let fa = acc2_3;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty + 32u) * 10u + (col0 + tx + 48u), acc2_3);
   }
   if (row0 + ty + 48u < 4u && col0 + tx < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty + 48u) * 10u + (col0 + tx);
-      let fa = acc3_0;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty + 48u) * 10u + (col0 + tx), acc3_0);
   }
   if (row0 + ty + 48u < 4u && col0 + tx + 16u < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty + 48u) * 10u + (col0 + tx + 16u);
-      let fa = acc3_1;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty + 48u) * 10u + (col0 + tx + 16u), acc3_1);
   }
   if (row0 + ty + 48u < 4u && col0 + tx + 32u < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty + 48u) * 10u + (col0 + tx + 32u);
-      let fa = acc3_2;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty + 48u) * 10u + (col0 + tx + 32u), acc3_2);
   }
   if (row0 + ty + 48u < 4u && col0 + tx + 48u < 10u) {
-    {
-      let fi = t * 40u + (row0 + ty + 48u) * 10u + (col0 + tx + 48u);
-      let fa = acc3_3;
-      let fc0 = fi / 10u;
-      let fc1 = (fi) % 10u;
-      let fx0 = src2[fc1];
-      let ft1 = (fa + fx0);
-      dst[fi] = ft1;
-    }
+    epilogue(t * 40u + (row0 + ty + 48u) * 10u + (col0 + tx + 48u), acc3_3);
   }
 }

@@ -17,6 +17,17 @@ fn dlg_tanh(x: f32) -> f32 {
   return sign(x) * (1.0 - e) / (1.0 + e);
 }
 
+fn epilogue(fi: u32, fa: f32) {
+  let fx0 = src2[fi];
+  let fc0 = fi / 64u;
+  let fc1 = (fi) % 64u;
+  let fx1 = src3[fc1];
+  let ft0 = (fx0 + fx1);
+  let ft2 = (ft0 + fa);
+  let ft3 = dlg_tanh(ft2);
+  dst[fi] = ft3;
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let group = wid.x;
@@ -140,227 +151,51 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     workgroupBarrier();
   }
   if (row0 + ty < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty) * 64u + (col0 + tx);
-      let fa = acc0_0;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty) * 64u + (col0 + tx), acc0_0);
   }
   if (row0 + ty < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty) * 64u + (col0 + tx + 16u);
-      let fa = acc0_1;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty) * 64u + (col0 + tx + 16u), acc0_1);
   }
   if (row0 + ty < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty) * 64u + (col0 + tx + 32u);
-      let fa = acc0_2;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty) * 64u + (col0 + tx + 32u), acc0_2);
   }
   if (row0 + ty < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty) * 64u + (col0 + tx + 48u);
-      let fa = acc0_3;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty) * 64u + (col0 + tx + 48u), acc0_3);
   }
   if (row0 + ty + 16u < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty + 16u) * 64u + (col0 + tx);
-      let fa = acc1_0;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty + 16u) * 64u + (col0 + tx), acc1_0);
   }
   if (row0 + ty + 16u < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty + 16u) * 64u + (col0 + tx + 16u);
-      let fa = acc1_1;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty + 16u) * 64u + (col0 + tx + 16u), acc1_1);
   }
   if (row0 + ty + 16u < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty + 16u) * 64u + (col0 + tx + 32u);
-      let fa = acc1_2;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty + 16u) * 64u + (col0 + tx + 32u), acc1_2);
   }
   if (row0 + ty + 16u < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty + 16u) * 64u + (col0 + tx + 48u);
-      let fa = acc1_3;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty + 16u) * 64u + (col0 + tx + 48u), acc1_3);
   }
   if (row0 + ty + 32u < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty + 32u) * 64u + (col0 + tx);
-      let fa = acc2_0;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty + 32u) * 64u + (col0 + tx), acc2_0);
   }
   if (row0 + ty + 32u < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty + 32u) * 64u + (col0 + tx + 16u);
-      let fa = acc2_1;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty + 32u) * 64u + (col0 + tx + 16u), acc2_1);
   }
   if (row0 + ty + 32u < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty + 32u) * 64u + (col0 + tx + 32u);
-      let fa = acc2_2;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty + 32u) * 64u + (col0 + tx + 32u), acc2_2);
   }
   if (row0 + ty + 32u < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty + 32u) * 64u + (col0 + tx + 48u);
-      let fa = acc2_3;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty + 32u) * 64u + (col0 + tx + 48u), acc2_3);
   }
   if (row0 + ty + 48u < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty + 48u) * 64u + (col0 + tx);
-      let fa = acc3_0;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty + 48u) * 64u + (col0 + tx), acc3_0);
   }
   if (row0 + ty + 48u < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty + 48u) * 64u + (col0 + tx + 16u);
-      let fa = acc3_1;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty + 48u) * 64u + (col0 + tx + 16u), acc3_1);
   }
   if (row0 + ty + 48u < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty + 48u) * 64u + (col0 + tx + 32u);
-      let fa = acc3_2;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty + 48u) * 64u + (col0 + tx + 32u), acc3_2);
   }
   if (row0 + ty + 48u < 4u) {
-    {
-      let fi = t * 256u + (row0 + ty + 48u) * 64u + (col0 + tx + 48u);
-      let fa = acc3_3;
-      let fx0 = src2[fi];
-      let fc0 = fi / 64u;
-      let fc1 = (fi) % 64u;
-      let fx1 = src3[fc1];
-      let ft0 = (fx0 + fx1);
-      let ft2 = (ft0 + fa);
-      let ft3 = dlg_tanh(ft2);
-      dst[fi] = ft3;
-    }
+    epilogue(t * 256u + (row0 + ty + 48u) * 64u + (col0 + tx + 48u), acc3_3);
   }
 }

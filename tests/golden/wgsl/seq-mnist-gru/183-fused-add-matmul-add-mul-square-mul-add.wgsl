@@ -1,4 +1,4 @@
-// fused add, matmul, add, mul, square, mul, add -> f32[128, 384]
+// fused add, matmul, add, mul, square, mul, add -> f32[128, 64]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read> src2: array<f32>;
@@ -10,13 +10,27 @@
 var<workgroup> tileA: array<f32, 1040>;
 var<workgroup> tileB: array<f32, 1024>;
 
+fn epilogue(fi: u32, fa: f32) {
+  let fx0 = src2[fi];
+  let fx1 = src3[fi];
+  let ft0 = (fx0 + fx1);
+  let ft2 = (ft0 + fa);
+  let fx2 = src4[fi];
+  let ft3 = (0.9990000128746033 * fx2);
+  let ft4 = (ft2 * ft2);
+  let ft5 = (0.0010000000474974513 * ft4);
+  let ft6 = (ft3 + ft5);
+  dst[fi] = ft2;
+  dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let group = wid.x;
-  let tile = group % 12u;
+  let tile = group % 2u;
   let t = 0u;
-  let row0 = (tile / 6u) * 64u;
-  let col0 = (tile % 6u) * 64u;
+  let row0 = (tile / 1u) * 64u;
+  let col0 = 0u;
   let aBase = 0u;
   let bBase = 0u;
   let tx = lane % 16u;
@@ -45,7 +59,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = row0 + r;
       let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 4u + g1], k0 + c < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 128u + g0], k0 + c < 4u);
     }
     {
       let e = lane + 256u;
@@ -53,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = row0 + r;
       let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 4u + g1], k0 + c < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 128u + g0], k0 + c < 4u);
     }
     {
       let e = lane + 512u;
@@ -61,7 +75,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = row0 + r;
       let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 4u + g1], k0 + c < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 128u + g0], k0 + c < 4u);
     }
     {
       let e = lane + 768u;
@@ -69,7 +83,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = row0 + r;
       let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 4u + g1], k0 + c < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 128u + g0], k0 + c < 4u);
     }
     {
       let e = lane;
@@ -77,7 +91,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
       let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 384u + g1], k0 + r < 4u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 64u + g1], k0 + r < 4u);
     }
     {
       let e = lane + 256u;
@@ -85,7 +99,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
       let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 384u + g1], k0 + r < 4u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 64u + g1], k0 + r < 4u);
     }
     {
       let e = lane + 512u;
@@ -93,7 +107,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
       let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 384u + g1], k0 + r < 4u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 64u + g1], k0 + r < 4u);
     }
     {
       let e = lane + 768u;
@@ -101,7 +115,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
       let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 384u + g1], k0 + r < 4u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 64u + g1], k0 + r < 4u);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < min(16u, arrayLength(&dst) + 16u); kk++) {
@@ -132,244 +146,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     }
     workgroupBarrier();
   }
-  {
-    let fi = t * 49152u + (row0 + ty) * 384u + (col0 + tx);
-    let fa = acc0_0;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
-  {
-    let fi = t * 49152u + (row0 + ty) * 384u + (col0 + tx + 16u);
-    let fa = acc0_1;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
-  {
-    let fi = t * 49152u + (row0 + ty) * 384u + (col0 + tx + 32u);
-    let fa = acc0_2;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
-  {
-    let fi = t * 49152u + (row0 + ty) * 384u + (col0 + tx + 48u);
-    let fa = acc0_3;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
-  {
-    let fi = t * 49152u + (row0 + ty + 16u) * 384u + (col0 + tx);
-    let fa = acc1_0;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
-  {
-    let fi = t * 49152u + (row0 + ty + 16u) * 384u + (col0 + tx + 16u);
-    let fa = acc1_1;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
-  {
-    let fi = t * 49152u + (row0 + ty + 16u) * 384u + (col0 + tx + 32u);
-    let fa = acc1_2;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
-  {
-    let fi = t * 49152u + (row0 + ty + 16u) * 384u + (col0 + tx + 48u);
-    let fa = acc1_3;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
-  {
-    let fi = t * 49152u + (row0 + ty + 32u) * 384u + (col0 + tx);
-    let fa = acc2_0;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
-  {
-    let fi = t * 49152u + (row0 + ty + 32u) * 384u + (col0 + tx + 16u);
-    let fa = acc2_1;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
-  {
-    let fi = t * 49152u + (row0 + ty + 32u) * 384u + (col0 + tx + 32u);
-    let fa = acc2_2;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
-  {
-    let fi = t * 49152u + (row0 + ty + 32u) * 384u + (col0 + tx + 48u);
-    let fa = acc2_3;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
-  {
-    let fi = t * 49152u + (row0 + ty + 48u) * 384u + (col0 + tx);
-    let fa = acc3_0;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
-  {
-    let fi = t * 49152u + (row0 + ty + 48u) * 384u + (col0 + tx + 16u);
-    let fa = acc3_1;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
-  {
-    let fi = t * 49152u + (row0 + ty + 48u) * 384u + (col0 + tx + 32u);
-    let fa = acc3_2;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
-  {
-    let fi = t * 49152u + (row0 + ty + 48u) * 384u + (col0 + tx + 48u);
-    let fa = acc3_3;
-    let fx0 = src2[fi];
-    let fx1 = src3[fi];
-    let ft0 = (fx0 + fx1);
-    let ft2 = (ft0 + fa);
-    let fx2 = src4[fi];
-    let ft3 = (0.9990000128746033 * fx2);
-    let ft4 = (ft2 * ft2);
-    let ft5 = (0.0010000000474974513 * ft4);
-    let ft6 = (ft3 + ft5);
-    dst[fi] = ft2;
-    dst1[fi] = select(ft6, src4[fi], atomicLoad(&status[0]) != 0u);
-  }
+  epilogue(t * 8192u + (row0 + ty) * 64u + (col0 + tx), acc0_0);
+  epilogue(t * 8192u + (row0 + ty) * 64u + (col0 + tx + 16u), acc0_1);
+  epilogue(t * 8192u + (row0 + ty) * 64u + (col0 + tx + 32u), acc0_2);
+  epilogue(t * 8192u + (row0 + ty) * 64u + (col0 + tx + 48u), acc0_3);
+  epilogue(t * 8192u + (row0 + ty + 16u) * 64u + (col0 + tx), acc1_0);
+  epilogue(t * 8192u + (row0 + ty + 16u) * 64u + (col0 + tx + 16u), acc1_1);
+  epilogue(t * 8192u + (row0 + ty + 16u) * 64u + (col0 + tx + 32u), acc1_2);
+  epilogue(t * 8192u + (row0 + ty + 16u) * 64u + (col0 + tx + 48u), acc1_3);
+  epilogue(t * 8192u + (row0 + ty + 32u) * 64u + (col0 + tx), acc2_0);
+  epilogue(t * 8192u + (row0 + ty + 32u) * 64u + (col0 + tx + 16u), acc2_1);
+  epilogue(t * 8192u + (row0 + ty + 32u) * 64u + (col0 + tx + 32u), acc2_2);
+  epilogue(t * 8192u + (row0 + ty + 32u) * 64u + (col0 + tx + 48u), acc2_3);
+  epilogue(t * 8192u + (row0 + ty + 48u) * 64u + (col0 + tx), acc3_0);
+  epilogue(t * 8192u + (row0 + ty + 48u) * 64u + (col0 + tx + 16u), acc3_1);
+  epilogue(t * 8192u + (row0 + ty + 48u) * 64u + (col0 + tx + 32u), acc3_2);
+  epilogue(t * 8192u + (row0 + ty + 48u) * 64u + (col0 + tx + 48u), acc3_3);
 }
