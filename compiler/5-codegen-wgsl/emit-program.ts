@@ -37,6 +37,11 @@ export interface BufferPlan {
    * buffer (reading it back is an error).
    */
   internal?: true;
+  /**
+   * A view whose elements lie in this other node's buffer exactly as a row-major buffer of its own would hold them
+   * (a reshape of a computed value): it has no kernel and shares that node's buffer (the first node of a chain).
+   */
+  aliasOf?: NodeId;
 }
 
 export interface CompiledKernel extends KernelPlan {
@@ -128,7 +133,13 @@ export function emitProgram(graph: Graph, instance: GraphInstance, folded: Reado
   }
 
   const emitOptions = { limits, training: options.training, guards: hooks.guards };
+  const updates = new Set((graph.updates ?? []).map((u) => u.node));
   for (const group of groups) {
+    const alias = options.fused ? aliasSource(graph, group, hooks, types, updates) : undefined;
+    if (alias !== undefined) {
+      buffers[group.nodes[0]!]!.aliasOf = buffers[alias]!.aliasOf ?? alias;
+      continue;
+    }
     const kernel = options.fused
       ? emitGroupKernel(graph.nodes, group, types, dim, { ...emitOptions, literals: hooks.literals })
       : emitKernel(graph.nodes[group.nodes[0]!]!, types, dim, emitOptions);
@@ -146,6 +157,24 @@ export function emitProgram(graph: Graph, instance: GraphInstance, folded: Reado
   // The reference draws in node order; kernels may now run in another order, so the runtime's draws follow the nodes.
   randoms.sort((a, b) => a.node - b.node);
   return { types: [...types], env, buffers, kernels, randoms, messages, training: options.training };
+}
+
+/**
+ * The node whose buffer a group of one view can share instead of copying it in a kernel (a reshape of a contiguous
+ * value: XLA's and PyTorch's views of a buffer), or undefined. Not an update, whose buffer the runtime swaps with
+ * the value it replaces, and not a view of a folded constant (which has a buffer only if some kernel reads it).
+ */
+function aliasSource(graph: Graph, group: FusionGroup, hooks: KernelHooks, types: readonly ConcreteType[], updates: ReadonlySet<NodeId>): NodeId | undefined {
+  if (group.nodes.length !== 1) return undefined;
+  const node = graph.nodes[group.nodes[0]!]!;
+  if (updates.has(node.id) || node.inputs.length !== 1 || hooks.literals.has(node.inputs[0]!)) return undefined;
+  const map = hooks.view(node, undefined);
+  if (!map || map.base !== 0 || map.bounds?.length) return undefined;
+  const shape = types[node.id]!.shape;
+  // The same elements, not a leading part of them (a slice at offset 0): a value's buffer holds exactly its elements.
+  if (countOf(shape) !== countOf(types[node.inputs[0]!]!.shape)) return undefined;
+  const strides = stridesOf(shape);
+  return shape.every((size, d) => size === 1 || map.steps[d] === strides[d]) ? node.inputs[0]! : undefined;
 }
 
 /** What a program's caller reads besides its kernels, whatever it asks for: outputs, loss, gradients, updates. */

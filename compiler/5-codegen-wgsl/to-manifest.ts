@@ -67,9 +67,13 @@ export function manifestDraft(graph: Graph, plan: ProgramPlan, options: Manifest
   const randomOf = new Map<NodeId, number>();
   for (const r of plan.randoms) randomOf.set(r.node, add("random", 4 * Math.max(1, Math.ceil(r.count / 32)), { rate: r.rate, count: r.count }));
 
+  // A view that shares its source's buffer is its source for planning: reading it keeps the source live, and reading
+  // it back pins the source.
+  const own = (node: NodeId) => plan.buffers[node]!.aliasOf ?? node;
+  const pinned = new Set([...read.keys()].map(own));
   // Values bound by name, uploaded, or constant: fixed buffers, outside the memory plan.
-  const used = new Set<NodeId>(read.keys());
-  for (const k of plan.kernels) for (const b of k.bindings) if (b.role.kind === "input" || b.role.kind === "output") used.add(b.role.node);
+  const used = new Set<NodeId>(pinned);
+  for (const k of plan.kernels) for (const b of k.bindings) if (b.role.kind === "input" || b.role.kind === "output") used.add(own(b.role.node));
   const planned: MemoryValue[] = [];
   for (const node of [...used].sort((a, b) => a - b)) {
     const b = plan.buffers[node]!;
@@ -83,11 +87,11 @@ export function manifestDraft(graph: Graph, plan: ProgramPlan, options: Manifest
     } else if (updateOf.has(node)) {
       bufferOfNode.set(node, add("update", b.bytes, { name: updateOf.get(node)!, ...tensor }));
     } else {
-      planned.push({ id: node, bytes: b.bytes, pinned: read.has(node) || options.planMemory === false });
+      planned.push({ id: node, bytes: b.bytes, pinned: pinned.has(node) || options.planMemory === false });
     }
   }
   const steps: MemoryStep[] = plan.kernels.map((k) => ({
-    reads: k.bindings.flatMap((b) => (b.role.kind === "input" && !bufferOfNode.has(b.role.node) ? [b.role.node] : [])),
+    reads: k.bindings.flatMap((b) => (b.role.kind === "input" && !bufferOfNode.has(own(b.role.node)) ? [own(b.role.node)] : [])),
     writes: k.bindings.flatMap((b) => (b.role.kind === "output" && !bufferOfNode.has(b.role.node) ? [b.role.node] : [])),
   }));
   return { plan, options, buffers, bufferOfNode, randomOf, status, read, values: planned, steps };
@@ -104,6 +108,9 @@ export function finishManifest(draft: ManifestDraft, memory: MemoryPlan): Progra
   const firstScratch = buffers.length;
   for (const m of memory.buffers) add("scratch", m.bytes);
   for (const [node, slot] of memory.bufferOf) bufferOfNode.set(node, firstScratch + slot);
+  plan.buffers.forEach((b) => {
+    if (b.aliasOf !== undefined && bufferOfNode.has(b.aliasOf)) bufferOfNode.set(b.node, bufferOfNode.get(b.aliasOf)!);
+  });
 
   const kernels = plan.kernels.map((k) => ({
     label: k.what,

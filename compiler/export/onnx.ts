@@ -183,6 +183,9 @@ export function exportOnnx(graph: Graph, model: string, weights: ReadonlyMap<str
       case "cast":
         out = b.node("Cast", x, [A.int("to", elemType(node.type.dtype))]);
         break;
+      case "stop_gradient":
+        out = b.node("Identity", x);
+        break;
       case "matmul": {
         // A transposed operand (the IR reads it by strides) is an explicit Transpose of its last two axes here.
         const used = (at: number, flag: unknown) => {

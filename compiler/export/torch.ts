@@ -69,6 +69,7 @@ function forwardBody(graph: Graph, keep: ReadonlySet<NodeId>, training: boolean,
         break;
       case "square": e = `${x[0]} * ${x[0]}`; break;
       case "cast": e = `${x[0]}.to(${dtype})`; break;
+      case "stop_gradient": e = `${x[0]}.detach()`; break;
       case "matmul": {
         const used = (v: string, flag: unknown) => (flag === true ? `${v}.transpose(-1, -2)` : v);
         e = `torch.matmul(${used(x[0]!, attrs["transposeA"])}, ${used(x[1]!, attrs["transposeB"])})`;

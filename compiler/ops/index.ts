@@ -17,6 +17,7 @@ import { reduceMax, reduceMean, reduceSum } from "./reduce.js";
 import { reshape } from "./reshape.js";
 import { padAxis, slice } from "./slice.js";
 import { causalMask, constant, dimSize, input, param, state } from "./sources.js";
+import { stopGradient } from "./stop-gradient.js";
 import { transpose } from "./transpose.js";
 import { abs, erfOp, exp, leakyRelu, log, neg, relu, rsqrt, sigmoid, sqrt, square, tanh } from "./unary.js";
 
@@ -29,7 +30,7 @@ const table = {
   dropout_mask: dropoutMask, gather, gather_grad: gatherGrad, matmul, pick, pick_grad: pickGrad, avg_pool2d: avgPool2d,
   avg_pool2d_grad: avgPool2dGrad, max_pool2d: maxPool2d, max_pool2d_grad: maxPool2dGrad, reduce_max: reduceMax,
   recurrence, reduce_mean: reduceMean, reduce_sum: reduceSum, reshape, slice, pad_axis: padAxis, causal_mask: causalMask, constant,
-  dim_size: dimSize, input, param, state, transpose,
+  dim_size: dimSize, input, param, state, stop_gradient: stopGradient, transpose,
 } satisfies { [N in OpName]: OpDefOf<N> };
 
 /** Every op with its emitter, by name. */

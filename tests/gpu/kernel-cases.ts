@@ -82,6 +82,7 @@ export const kernelCases: Record<string, { arb: fc.Arbitrary<Case>; tol: Toleran
   sigmoid: { arb: unary([-30, 30]), tol: ULP },
   erf: { arb: fc.oneof(unary([-0.6, 0.6]), unary([-5, 5])), tol: { atol: 3e-7, rtol: 1e-6 } },
   square: { arb: fc.oneof(unary(), unary([-1000, 1000], {}, "i32")), tol: EXACT },
+  stop_gradient: { arb: fc.oneof(unary(), unary([-1000, 1000], {}, "i32")), tol: EXACT },
   add: { arb: fc.oneof(broadcastPair(), broadcastPair({ dtype: "i32", range: [-1000, 1000] })), tol: EXACT },
   sub: { arb: fc.oneof(broadcastPair(), broadcastPair({ dtype: "i32", range: [-1000, 1000] })), tol: EXACT },
   mul: { arb: fc.oneof(broadcastPair(), broadcastPair({ dtype: "i32", range: [-1000, 1000] })), tol: EXACT },

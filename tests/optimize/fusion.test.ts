@@ -66,7 +66,16 @@ function broadcastsOnto(from: readonly number[], to: readonly number[]): boolean
 function expectSoundKernels(graph: Graph, plan: ProgramPlan, keep: readonly NodeId[], limits: KernelLimits, what: string): void {
   const { buffers, types, kernels } = plan;
   const precomputed = (n: NodeId) => buffers[n]!.source !== undefined || buffers[n]!.folded !== undefined;
-  const computed = graph.nodes.filter((n) => !precomputed(n.id)).map((n) => n.id);
+  // A view sharing its source's buffer has no kernel: its elements are its source's, in the same row-major order.
+  const aliasOf = (n: NodeId) => buffers[n]!.aliasOf;
+  for (const n of graph.nodes) {
+    const source = aliasOf(n.id);
+    if (source === undefined) continue;
+    expect(opDef(n.op).view, `${what}: %${n.id} (${n.op}) shares %${source}'s buffer but is not a view`).toBeDefined();
+    expect(aliasOf(source), `${what}: %${n.id} shares the buffer of %${source}, itself an alias`).toBeUndefined();
+    expect(countOf(types[n.id]!.shape), `${what}: %${n.id} has its source's element count`).toBe(countOf(types[source]!.shape));
+  }
+  const computed = graph.nodes.filter((n) => !precomputed(n.id) && aliasOf(n.id) === undefined).map((n) => n.id);
 
   // A partition: every computed node in exactly one kernel, no precomputed node in any.
   const kernelOf = new Map<NodeId, number>();
@@ -88,13 +97,13 @@ function expectSoundKernels(graph: Graph, plan: ProgramPlan, keep: readonly Node
     expect(k.bindings.length, `${where}: storage buffers`).toBeLessThanOrEqual(limits.maxStorageBuffersPerShaderStage);
     expect(k.nodes, `${where}: members in topological order`).toEqual([...k.nodes].sort((a, b) => a - b));
     expect(k.node, `${where}: named after its last member`).toBe(k.nodes[k.nodes.length - 1]);
-    for (const r of reads) expect(written.has(r), `${where} reads %${r} before any kernel writes it`).toBe(true);
+    for (const r of reads) expect(written.has(aliasOf(r) ?? r), `${where} reads %${r} before any kernel writes it`).toBe(true);
     const members = new Set(k.nodes);
     const done = new Set<NodeId>();
     for (const m of k.nodes) {
       for (const i of graph.nodes[m]!.inputs) {
         const literal = buffers[i]!.folded?.length === 1;
-        const ok = done.has(i) || (!members.has(i) && (reads.has(i) || literal));
+        const ok = done.has(i) || (!members.has(i) && (reads.has(i) || literal || (aliasOf(i) !== undefined && reads.has(aliasOf(i)!))));
         expect(ok, `${where}: member %${m} reads %${i}, which is neither an earlier member, bound, nor a folded scalar`).toBe(true);
       }
       done.add(m);

@@ -4,6 +4,7 @@ import type { LayerContext } from "../lower-to-ir.js";
 import type { TensorValue } from "../values.js";
 import { Dim, formatType, isFloat } from "../../ir/types.js";
 import { bool, defineBuiltin, float, int, string, tensor, type BuiltinDef } from "./define-layer.js";
+import { shiftedByMax } from "./reductions.js";
 
 const GLOROT = { name: "glorot_uniform", args: [] };
 const ZEROS = { name: "zeros", args: [] };
@@ -113,10 +114,10 @@ export const layerBuiltins: BuiltinDef[] = [
       // The scale and the mask are made as f32; an f16 model needs them in its own dtype.
       const like = (v: TensorValue) => (v.type.dtype === x.type.dtype ? v : ctx.op("cast", [v], { dtype: x.type.dtype }));
       const scale = like(ctx.op("rsqrt", [ctx.dimScalar(headDim!)]));
-      let scores = ctx.op("mul", [ctx.op("matmul", [q, ctx.op("transpose", [k], { perm: [0, 1, 3, 2] })]), scale]);
+      // q @ k^T with k read transposed in place.
+      let scores = ctx.op("mul", [ctx.op("matmul", [q, k], { transposeB: true }), scale]);
       if (args.bool("causal")) scores = ctx.op("add", [scores, like(ctx.op("causal_mask", [], { size: t }))]);
-      const max = ctx.op("reduce_max", [scores], { axes: [3], keepdims: true });
-      const e = ctx.op("exp", [ctx.op("sub", [scores, max])]);
+      const e = ctx.op("exp", [shiftedByMax(ctx, scores, 3)]);
       const weights = ctx.op("div", [e, ctx.op("reduce_sum", [e], { axes: [3], keepdims: true })]);
       const mixed = ctx.op("matmul", [weights, v]);
       const merged = ctx.op("reshape", [ctx.op("transpose", [mixed], { perm: [0, 2, 1, 3] })], { shape: [b, t, d] });

@@ -1,6 +1,7 @@
 // Losses: scalar means over the batch, matching PyTorch's defaults (reduction="mean").
 import { formatType } from "../../ir/types.js";
 import { defineBuiltin, tensor, type BuiltinDef } from "./define-layer.js";
+import { shiftedByMax } from "./reductions.js";
 
 export const lossBuiltins: BuiltinDef[] = [
   defineBuiltin({
@@ -16,7 +17,7 @@ export const lossBuiltins: BuiltinDef[] = [
       if (logits.type.shape.length < 1)
         ctx.fail({ key: "rankMismatch", params: { op: "cross_entropy", expected: "logits of rank 1 or more", actual: formatType(logits.type) } }, args.spanOf("logits"));
       const last = logits.type.shape.length - 1;
-      const shifted = ctx.op("sub", [logits, ctx.op("reduce_max", [logits], { axes: [last], keepdims: true })]);
+      const shifted = shiftedByMax(ctx, logits, last);
       const lse = ctx.op("log", [ctx.op("reduce_sum", [ctx.op("exp", [shifted])], { axes: [last], keepdims: true })]);
       const logProbs = ctx.op("sub", [shifted, lse]);
       const picked = ctx.op("pick", [logProbs, labels]);

@@ -22,9 +22,13 @@ const reduction = (name: string, primitive: "reduce_sum" | "reduce_mean" | "redu
     },
   });
 
-/** Numerically stable: x - max(x) along the axis, so exp never overflows (PyTorch computes it the same way). */
-function shiftedByMax(ctx: LayerContext, x: TensorValue, axis: number): TensorValue {
-  return ctx.op("sub", [x, ctx.op("reduce_max", [x], { axes: [axis], keepdims: true })]);
+/**
+ * Numerically stable: x - max(x) along the axis, so exp never overflows (PyTorch computes it the same way). The
+ * softmax family does not depend on the shift, so its gradient (exactly zero; in floating point a rounding residue)
+ * is not computed: the maximum is behind stop_gradient, which saves the backward pass three kernels per softmax.
+ */
+export function shiftedByMax(ctx: LayerContext, x: TensorValue, axis: number): TensorValue {
+  return ctx.op("sub", [x, ctx.op("stop_gradient", [ctx.op("reduce_max", [x], { axes: [axis], keepdims: true })])]);
 }
 
 export const reductionBuiltins: BuiltinDef[] = [

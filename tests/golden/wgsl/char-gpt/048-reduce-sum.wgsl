@@ -1,4 +1,4 @@
-// reduce_sum -> f32[1, 64, 256]
+// reduce_sum -> f32[1, 256, 64]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 

@@ -9,5 +9,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let o = index / 2048u;
   let a = (index / 32u) % 64u;
   let r = index % 32u;
-  dst[index] = src0[o * 2240u + (a + 0u) * 32u + r];
+  dst[index] = src0[o * 2240u + (a + 2u) * 32u + r];
 }

@@ -1,13 +1,13 @@
-// slice -> f32[4, 64, 32]
+// slice -> f32[4, 1, 32]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let index = (wid.x) * 64u + lane;
-  if (index >= 8192u) { return; }
-  let o = index / 2048u;
-  let a = (index / 32u) % 64u;
+  if (index >= 128u) { return; }
+  let o = index / 32u;
+  let a = (index / 32u) % 1u;
   let r = index % 32u;
-  dst[index] = src0[o * 2816u + (a + 16u) * 32u + r];
+  dst[index] = src0[o * 2048u + (a + 63u) * 32u + r];
 }

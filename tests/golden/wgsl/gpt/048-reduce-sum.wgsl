@@ -1,4 +1,4 @@
-// reduce_sum -> f32[1, 128, 512]
+// reduce_sum -> f32[1, 512, 128]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 

@@ -1,4 +1,4 @@
-// concat -> f32[4, 4, 128]
+// concat -> f32[4, 16, 128]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read> src2: array<f32>;
@@ -8,21 +8,21 @@
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let index = (wid.x) * 64u + lane;
-  if (index >= 2048u) { return; }
-  let o = index / 512u;
-  let a = (index / 128u) % 4u;
+  if (index >= 8192u) { return; }
+  let o = index / 2048u;
+  let a = (index / 128u) % 16u;
   let r = index % 128u;
-  if (a < 1u) {
-    dst[index] = src0[o * 128u + (a) * 128u + r];
+  if (a < 4u) {
+    dst[index] = src0[o * 512u + (a) * 128u + r];
     return;
   }
-  if (a < 2u) {
-    dst[index] = src1[o * 128u + (a - 1u) * 128u + r];
+  if (a < 8u) {
+    dst[index] = src1[o * 512u + (a - 4u) * 128u + r];
     return;
   }
-  if (a < 3u) {
-    dst[index] = src2[o * 128u + (a - 2u) * 128u + r];
+  if (a < 12u) {
+    dst[index] = src2[o * 512u + (a - 8u) * 128u + r];
     return;
   }
-  dst[index] = src3[o * 128u + (a - 3u) * 128u + r];
+  dst[index] = src3[o * 512u + (a - 12u) * 128u + r];
 }

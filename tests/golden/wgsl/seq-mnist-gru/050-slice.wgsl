@@ -9,5 +9,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let o = index / 128u;
   let a = (index / 128u) % 1u;
   let r = index % 128u;
-  dst[index] = src0[o * 3584u + (a + 12u) * 128u + r];
+  dst[index] = src0[o * 3584u + (a + 14u) * 128u + r];
 }
