@@ -4,8 +4,8 @@
 //   node dist/bench/peer-mlp.js vulkan|gles [--trials=N] [--steps=N] [--nofuse]
 // The problem's numbers are generated here exactly as the peers' lib/mlpdata.mjs generates them (mulberry32, seed
 // 1234); `loss0_ok` says whether the first loss matches the float64 reference, as every peer must.
-import { compile, GpuSession, hostTensor } from "../sessions/index.js";
-import { nodeDevice, type AdapterChoice } from "../runtime/node/index.js";
+import { hostTensor } from "../sessions/index.js";
+import { mulberry32, peerArguments, runPeerBenchmark } from "./peer-common.js";
 
 const DIMS = [784, 512, 512, 10] as const;
 const BATCH = 128;
@@ -22,17 +22,6 @@ const SOURCE = `model PeerMLP() {
 `;
 // Forward plus two backward matmuls per layer.
 const FLOPS_PER_STEP = 3 * [0, 1, 2].reduce((f, l) => f + 2 * BATCH * DIMS[l]! * DIMS[l + 1]!, 0);
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Problem {
   params: { W: Float32Array; b: Float32Array; shapeW: number[]; shapeB: number[] }[];
@@ -85,54 +74,16 @@ function referenceLoss({ params, X, labels }: Problem): number {
   return loss / BATCH;
 }
 
-async function main(): Promise<void> {
-  const which = (process.argv[2] ?? "vulkan") as AdapterChoice;
-  if (which !== "vulkan" && which !== "gles") {
-    console.error("usage: node dist/bench/peer-mlp.js vulkan|gles [--trials=N] [--steps=N] [--nofuse]");
-    process.exit(2);
-  }
-  const arg = (key: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${key}=`))?.split("=")[1] ?? fallback);
-  const trials = arg("trials", 3), steps = arg("steps", 20);
-  const fuse = !process.argv.includes("--nofuse");
-  if (which === "gles") process.env["EGL_PLATFORM"] ??= "surfaceless";
-  const checked = compile(SOURCE, "mlp.dlg");
-  if (!checked.ok || !checked.check) throw new Error(checked.diagnostics.map((d) => d.message).join("; "));
-  const gpu = await nodeDevice(which);
-  const session = new GpuSession(checked.check.graph, { gpu, seed: 0, fuse });
-  const problem = makeMlp();
-  ["h1", "h2", "logits"].forEach((name, l) => {
-    const p = problem.params[l]!;
-    session.params.set(`${name}.weight`, hostTensor("f32", p.shapeW, p.W));
-    session.params.set(`${name}.bias`, hostTensor("f32", p.shapeB, p.b));
-  });
-  const batch = { x: hostTensor("f32", [BATCH, 784], problem.X), label: hostTensor("i32", [BATCH], problem.labels) };
-  let start = performance.now();
-  const first = session.trainStep(batch);
-  await session.flush();
-  const loss0 = await first;
-  const firstStepMs = performance.now() - start;
-  const times: number[] = [];
-  let lossAfter = loss0;
-  for (let t = 0; t < trials; t++) {
-    start = performance.now();
-    const pending: Promise<number>[] = [];
-    for (let i = 0; i < steps; i++) pending.push(session.trainStep(batch));
-    await session.flush();
-    const losses = await Promise.all(pending);
-    lossAfter = losses[losses.length - 1]!;
-    times.push((performance.now() - start) / steps);
-  }
-  const sorted = [...times].sort((a, b) => a - b);
-  const min = sorted[0]!, median = sorted[Math.floor(sorted.length / 2)]!;
-  const ref = referenceLoss(problem);
-  console.log(JSON.stringify({
-    peer: fuse ? "dlg" : "dlg-nofuse", adapter: which, adapterLine: gpu.adapter, bench: "mlp_train", batch: BATCH, steps_per_trial: steps,
-    first_step_ms: +firstStepMs.toFixed(1), ms_min: +min.toFixed(2), ms_med: +median.toFixed(2),
-    steps_per_s_best: +(1000 / min).toFixed(2), steps_per_s_med: +(1000 / median).toFixed(2), gflops_equiv_best: +(FLOPS_PER_STEP / min / 1e6).toFixed(2),
-    loss0, ref_loss0: +ref.toFixed(5), loss0_ok: Math.abs(loss0 - ref) < 1e-3, loss_after: lossAfter,
-  }));
-  await session.destroy();
-  process.exit(0);
-}
-
-await main();
+const problem = makeMlp();
+const params = new Map(["h1", "h2", "logits"].flatMap((name, l) => {
+  const p = problem.params[l]!;
+  return [[`${name}.weight`, hostTensor("f32", p.shapeW, p.W)], [`${name}.bias`, hostTensor("f32", p.shapeB, p.b)]] as const;
+}));
+await runPeerBenchmark({
+  source: SOURCE,
+  params,
+  batch: { x: hostTensor("f32", [BATCH, 784], problem.X), label: hostTensor("i32", [BATCH], problem.labels) },
+  referenceLoss: referenceLoss(problem),
+  flopsPerStep: FLOPS_PER_STEP,
+  bench: "mlp_train",
+}, peerArguments("node dist/bench/peer-mlp.js"));

@@ -46,6 +46,16 @@ export interface FuseOptions {
 
 const countOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+function rowMajor(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let step = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = step;
+    step *= shape[d]!;
+  }
+  return strides;
+}
+
 /** Ops whose WGSL is a scalar expression of their inputs' elements at broadcast positions. */
 export function isPerElement(node: IRNode): boolean {
   const def = getOp(node.op);
@@ -176,6 +186,23 @@ export function fuseGraph(graph: Graph, types: readonly ConcreteType[], options:
     return inner && options.view!(nodes[n]!, inner);
   };
 
+  /**
+   * A view that is the identity on linear positions, with the group's element count, not read by another view, over
+   * an input whose shape is the group's but for leading 1s (so members computing it read their own inputs at the
+   * group's broadcast positions).
+   */
+  const passesThrough = (node: IRNode, root: NodeId, underViews: ReadonlySet<NodeId>): boolean => {
+    const input = node.inputs[0];
+    if (input === undefined || node.inputs.length !== 1 || underViews.has(node.id) || count[node.id] !== count[root] || options.literal(input)) return false;
+    const core = (shape: readonly number[]) => shape.slice(Math.max(0, shape.findIndex((d) => d !== 1)));
+    const inShape = core(types[input]!.shape), rootShape = core(types[root]!.shape);
+    if (inShape.length !== rootShape.length || inShape.some((d, i) => d !== rootShape[i])) return false;
+    const map = options.view!(node, undefined);
+    if (!map || map.base !== 0 || map.bounds?.length) return false;
+    const strides = rowMajor(types[node.id]!.shape);
+    return types[node.id]!.shape.every((d, i) => d === 1 || map.steps[i] === strides[i]);
+  };
+
   for (let r = nodes.length - 1; r >= 0; r--) {
     if (groupOf[r] !== -1 || options.precomputed(r)) continue;
     const g = members.length;
@@ -206,6 +233,19 @@ export function fuseGraph(graph: Graph, types: readonly ConcreteType[], options:
       // reachesGroup).
       const anchor = anchors[g];
       if (anchor !== undefined && nodes[anchor]!.inputs.includes(p)) continue;
+      if (options.view && !isPerElement(node) && passesThrough(node, r, underViews)) {
+        // A reshape keeping every element at its linear position, at the group's full count: element i of it is
+        // element i of its input, so it is a no-op here and its input may be computed in the group (an anchor's
+        // result, say: a bias gradient reshaped for its optimizer update). Kept or read elsewhere, it is an output.
+        const outside = consumers[p]!.filter((c) => !isMember(c, g));
+        if (outside.length > 0 && reachesGroup(outside, g)) continue;
+        if (members[g]!.length >= MAX_GROUP_NODES || bindingsWith(g, p) > options.maxBindings) continue;
+        members[g]!.unshift(p);
+        groupOf[p] = g;
+        views.add(p);
+        enqueue(node);
+        continue;
+      }
       if (options.view && !isPerElement(node) && options.view(node, undefined) !== undefined) {
         // A view joins when only the group reads it, over an input with a buffer (or another view member).
         const input = node.inputs[0]!;

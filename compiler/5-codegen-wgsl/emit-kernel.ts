@@ -254,9 +254,12 @@ class KernelWriter implements KernelContext {
       if (!map) throw new Error(`internal: ${node.op} %${n} is fused as a view but has no affine map`);
       return { source: inner.source, map };
     };
+    /** A view over a member computed here (the fusion pass admits only row-major reshapes at the group's count). */
+    const passesThrough = (n: NodeId): boolean => isView(n) && inGroup.has(nodes[n]!.inputs[0]!) && (!isView(nodes[n]!.inputs[0]!) || passesThrough(nodes[n]!.inputs[0]!));
     const valueOf = (n: NodeId): string => {
       let v = values.get(n) ?? literals.get(n);
-      if (v === undefined && isView(n)) {
+      if (v === undefined && passesThrough(n)) v = valueOf(nodes[n]!.inputs[0]!);
+      else if (v === undefined && isView(n)) {
         // Read in place: the view's element at this group element, from the buffer under it.
         const { source, map } = viewOf(n);
         const binding = this.inputName.get(source);
@@ -305,7 +308,7 @@ class KernelWriter implements KernelContext {
       w.line(`let ft${j} = ${emitter.expr(args, node.attrs, ctx)};`);
       values.set(m, `ft${j}`);
     });
-    for (const n of this.outputName.keys()) w.line(this.storeLine(n, index, values.get(n)!));
+    for (const n of this.outputName.keys()) w.line(this.storeLine(n, index, valueOf(n)));
   }
 
   private lanes(preferred: number): number {

@@ -1,6 +1,8 @@
 // One reduction schedule for every op that folds many values into one per output (reductions, the kernel gradient of
 // a convolution): a loop per invocation when the fold is short, a cooperative workgroup with a tree in workgroup
-// memory when it is long. The fold order differs from the CPU's sequential one only by float rounding.
+// memory when it is long. The fold order differs from the CPU's sequential one only by float rounding. Results leave
+// through the store hook, so an elementwise consumer of the same size (a loss's scale, an optimizer's update of a bias
+// from its gradient) runs as the reduction's epilogue.
 import type { KernelContext } from "./contract.js";
 import type { WgslBuilder } from "./wgsl-builder.js";
 import { u32, type WgslScalar } from "./wgsl-values.js";
@@ -35,7 +37,7 @@ export function emitReduction(k: KernelContext, spec: ReductionSpec): void {
         const v = spec.load(w, base, "r");
         w.line(`acc = ${spec.combine("acc", v)};`);
       });
-      w.line(`${k.out}[${o}] = ${finish("acc")};`);
+      k.store(w, o, finish("acc"));
     });
     return;
   }
@@ -56,8 +58,6 @@ export function emitReduction(k: KernelContext, spec: ReductionSpec): void {
       });
       w.line("workgroupBarrier();");
     }
-    w.block(`if (${lane} == 0u)`, () => {
-      w.line(`${k.out}[${o}] = ${finish(`${partial}[0]`)};`);
-    });
+    w.block(`if (${lane} == 0u)`, () => k.store(w, o, finish(`${partial}[0]`)));
   });
 }

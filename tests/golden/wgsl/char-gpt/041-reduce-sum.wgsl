@@ -1,45 +1,17 @@
-// reduce_sum -> f32[1, 1, 64]
+// reduce_sum -> f32[4, 64, 1]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
-var<workgroup> partial: array<f32, 64>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
-  let group = wid.x;
-  let k0 = group;
-  let base = k0;
+  let index = (wid.x) * 64u + lane;
+  if (index >= 256u) { return; }
+  let k0 = index;
+  let base = k0 * 64u;
   var acc: f32 = 0.0;
-  for (var r = lane; r < min(256u, arrayLength(&dst) + 256u); r += 64u) {
+  for (var r = 0u; r < min(64u, arrayLength(&dst) + 64u); r++) {
     let q0 = r;
-    acc = acc + src0[base + q0 * 64u];
+    acc = acc + src0[base + q0];
   }
-  partial[lane] = acc;
-  workgroupBarrier();
-  if (lane < 32u) {
-    partial[lane] = partial[lane] + partial[lane + 32u];
-  }
-  workgroupBarrier();
-  if (lane < 16u) {
-    partial[lane] = partial[lane] + partial[lane + 16u];
-  }
-  workgroupBarrier();
-  if (lane < 8u) {
-    partial[lane] = partial[lane] + partial[lane + 8u];
-  }
-  workgroupBarrier();
-  if (lane < 4u) {
-    partial[lane] = partial[lane] + partial[lane + 4u];
-  }
-  workgroupBarrier();
-  if (lane < 2u) {
-    partial[lane] = partial[lane] + partial[lane + 2u];
-  }
-  workgroupBarrier();
-  if (lane < 1u) {
-    partial[lane] = partial[lane] + partial[lane + 1u];
-  }
-  workgroupBarrier();
-  if (lane == 0u) {
-    dst[group] = partial[0];
-  }
+  dst[index] = acc;
 }

@@ -1,4 +1,4 @@
-// fused sqrt, div, add, div, div, mul, sub -> f32[256, 64]
+// fused sqrt, div, add, div, div, mul, sub -> f32[64, 256]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read> src2: array<f32>;

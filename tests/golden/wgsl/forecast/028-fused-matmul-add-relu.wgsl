@@ -26,7 +26,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let row0 = 0u;
   let col0 = 0u;
   let n0 = t;
-  let aBase = (n0) * 256u;
+  let aBase = (n0) * 8192u;
   let bBase = 0u;
   let tx = lane % 16u;
   let ty = lane / 16u;
@@ -46,71 +46,71 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   var acc3_1 = 0.0;
   var acc3_2 = 0.0;
   var acc3_3 = 0.0;
-  for (var kt = 0u; kt < min(1u, arrayLength(&dst) + 1u); kt++) {
+  for (var kt = 0u; kt < min(8u, arrayLength(&dst) + 8u); kt++) {
     let k0 = kt * 16u;
     {
       let e = lane;
       let r = e / 16u;
       let c = e % 16u;
       let g0 = row0 + r;
-      let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 4u + g1], k0 + c < 4u);
+      let g1 = k0 + c;
+      tileA[c * 65u + r] = src0[aBase + g0 * 128u + g1];
     }
     {
       let e = lane + 256u;
       let r = e / 16u;
       let c = e % 16u;
       let g0 = row0 + r;
-      let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 4u + g1], k0 + c < 4u);
+      let g1 = k0 + c;
+      tileA[c * 65u + r] = src0[aBase + g0 * 128u + g1];
     }
     {
       let e = lane + 512u;
       let r = e / 16u;
       let c = e % 16u;
       let g0 = row0 + r;
-      let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 4u + g1], k0 + c < 4u);
+      let g1 = k0 + c;
+      tileA[c * 65u + r] = src0[aBase + g0 * 128u + g1];
     }
     {
       let e = lane + 768u;
       let r = e / 16u;
       let c = e % 16u;
       let g0 = row0 + r;
-      let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 4u + g1], k0 + c < 4u);
+      let g1 = k0 + c;
+      tileA[c * 65u + r] = src0[aBase + g0 * 128u + g1];
     }
     {
       let e = lane;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 3u);
+      let g0 = k0 + r;
       let g1 = min(col0 + c, 31u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 32u + g1], k0 + r < 4u && col0 + c < 32u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 32u + g1], col0 + c < 32u);
     }
     {
       let e = lane + 256u;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 3u);
+      let g0 = k0 + r;
       let g1 = min(col0 + c, 31u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 32u + g1], k0 + r < 4u && col0 + c < 32u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 32u + g1], col0 + c < 32u);
     }
     {
       let e = lane + 512u;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 3u);
+      let g0 = k0 + r;
       let g1 = min(col0 + c, 31u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 32u + g1], k0 + r < 4u && col0 + c < 32u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 32u + g1], col0 + c < 32u);
     }
     {
       let e = lane + 768u;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 3u);
+      let g0 = k0 + r;
       let g1 = min(col0 + c, 31u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 32u + g1], k0 + r < 4u && col0 + c < 32u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 32u + g1], col0 + c < 32u);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < min(16u, arrayLength(&dst) + 16u); kk++) {

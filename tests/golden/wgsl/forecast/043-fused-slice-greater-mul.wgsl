@@ -12,7 +12,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let fc0 = index / 2048u;
   let fc1 = (index / 32u) % 64u;
   let fc2 = (index) % 32u;
-  let fx1 = src0[fc0 * 2816u + fc1 * 32u + fc2 + 768u];
+  let fx1 = src0[fc0 * 2432u + fc1 * 32u + fc2 + 384u];
   let ft2 = (fx1 * ft1);
   dst[index] = ft2;
 }

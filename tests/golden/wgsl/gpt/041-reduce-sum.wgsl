@@ -1,4 +1,4 @@
-// reduce_sum -> f32[1, 1, 128]
+// reduce_sum -> f32[4, 64, 1]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 var<workgroup> partial: array<f32, 64>;
@@ -7,11 +7,11 @@ var<workgroup> partial: array<f32, 64>;
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let group = wid.x;
   let k0 = group;
-  let base = k0;
+  let base = k0 * 128u;
   var acc: f32 = 0.0;
-  for (var r = lane; r < min(256u, arrayLength(&dst) + 256u); r += 64u) {
+  for (var r = lane; r < min(128u, arrayLength(&dst) + 128u); r += 64u) {
     let q0 = r;
-    acc = acc + src0[base + q0 * 128u];
+    acc = acc + src0[base + q0];
   }
   partial[lane] = acc;
   workgroupBarrier();

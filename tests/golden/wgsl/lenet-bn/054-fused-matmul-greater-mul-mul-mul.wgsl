@@ -1,4 +1,4 @@
-// fused matmul, greater, mul, mul, mul -> f32[4, 84]
+// fused matmul, greater, mul, mul, mul -> f32[4, 128]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read> src2: array<f32>;
@@ -14,8 +14,8 @@ fn epilogue(fi: u32, fa: f32) {
   let fx0 = src2[fi];
   let ft1 = select(0.0, 1.0, fx0 > 0.0);
   let ft2 = (fa * ft1);
-  let fc0 = fi / 84u;
-  let fc1 = (fi) % 84u;
+  let fc0 = fi / 128u;
+  let fc1 = (fi) % 128u;
   let fx1 = src3[fc1];
   let ft3 = (ft2 * fx1);
   let fx2 = src4[fi];
@@ -52,71 +52,71 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   var acc3_1 = 0.0;
   var acc3_2 = 0.0;
   var acc3_3 = 0.0;
-  for (var kt = 0u; kt < min(1u, arrayLength(&dst) + 1u); kt++) {
+  for (var kt = 0u; kt < min(6u, arrayLength(&dst) + 6u); kt++) {
     let k0 = kt * 16u;
     {
       let e = lane;
       let r = e / 16u;
       let c = e % 16u;
       let g0 = min(row0 + r, 3u);
-      let g1 = min(k0 + c, 9u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 10u + g1], row0 + r < 4u && k0 + c < 10u);
+      let g1 = min(k0 + c, 83u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 84u + g1], row0 + r < 4u && k0 + c < 84u);
     }
     {
       let e = lane + 256u;
       let r = e / 16u;
       let c = e % 16u;
       let g0 = min(row0 + r, 3u);
-      let g1 = min(k0 + c, 9u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 10u + g1], row0 + r < 4u && k0 + c < 10u);
+      let g1 = min(k0 + c, 83u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 84u + g1], row0 + r < 4u && k0 + c < 84u);
     }
     {
       let e = lane + 512u;
       let r = e / 16u;
       let c = e % 16u;
       let g0 = min(row0 + r, 3u);
-      let g1 = min(k0 + c, 9u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 10u + g1], row0 + r < 4u && k0 + c < 10u);
+      let g1 = min(k0 + c, 83u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 84u + g1], row0 + r < 4u && k0 + c < 84u);
     }
     {
       let e = lane + 768u;
       let r = e / 16u;
       let c = e % 16u;
       let g0 = min(row0 + r, 3u);
-      let g1 = min(k0 + c, 9u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 10u + g1], row0 + r < 4u && k0 + c < 10u);
+      let g1 = min(k0 + c, 83u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 84u + g1], row0 + r < 4u && k0 + c < 84u);
     }
     {
       let e = lane;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 9u);
-      let g1 = min(col0 + c, 83u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g1 * 10u + g0], k0 + r < 10u && col0 + c < 84u);
+      let g0 = min(k0 + r, 83u);
+      let g1 = col0 + c;
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g1 * 84u + g0], k0 + r < 84u);
     }
     {
       let e = lane + 256u;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 9u);
-      let g1 = min(col0 + c, 83u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g1 * 10u + g0], k0 + r < 10u && col0 + c < 84u);
+      let g0 = min(k0 + r, 83u);
+      let g1 = col0 + c;
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g1 * 84u + g0], k0 + r < 84u);
     }
     {
       let e = lane + 512u;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 9u);
-      let g1 = min(col0 + c, 83u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g1 * 10u + g0], k0 + r < 10u && col0 + c < 84u);
+      let g0 = min(k0 + r, 83u);
+      let g1 = col0 + c;
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g1 * 84u + g0], k0 + r < 84u);
     }
     {
       let e = lane + 768u;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 9u);
-      let g1 = min(col0 + c, 83u);
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g1 * 10u + g0], k0 + r < 10u && col0 + c < 84u);
+      let g0 = min(k0 + r, 83u);
+      let g1 = col0 + c;
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g1 * 84u + g0], k0 + r < 84u);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < min(16u, arrayLength(&dst) + 16u); kk++) {
@@ -147,52 +147,52 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     }
     workgroupBarrier();
   }
-  if (row0 + ty < 4u && col0 + tx < 84u) {
-    epilogue(t * 336u + (row0 + ty) * 84u + (col0 + tx), acc0_0);
+  if (row0 + ty < 4u) {
+    epilogue(t * 512u + (row0 + ty) * 128u + (col0 + tx), acc0_0);
   }
-  if (row0 + ty < 4u && col0 + tx + 16u < 84u) {
-    epilogue(t * 336u + (row0 + ty) * 84u + (col0 + tx + 16u), acc0_1);
+  if (row0 + ty < 4u) {
+    epilogue(t * 512u + (row0 + ty) * 128u + (col0 + tx + 16u), acc0_1);
   }
-  if (row0 + ty < 4u && col0 + tx + 32u < 84u) {
-    epilogue(t * 336u + (row0 + ty) * 84u + (col0 + tx + 32u), acc0_2);
+  if (row0 + ty < 4u) {
+    epilogue(t * 512u + (row0 + ty) * 128u + (col0 + tx + 32u), acc0_2);
   }
-  if (row0 + ty < 4u && col0 + tx + 48u < 84u) {
-    epilogue(t * 336u + (row0 + ty) * 84u + (col0 + tx + 48u), acc0_3);
+  if (row0 + ty < 4u) {
+    epilogue(t * 512u + (row0 + ty) * 128u + (col0 + tx + 48u), acc0_3);
   }
-  if (row0 + ty + 16u < 4u && col0 + tx < 84u) {
-    epilogue(t * 336u + (row0 + ty + 16u) * 84u + (col0 + tx), acc1_0);
+  if (row0 + ty + 16u < 4u) {
+    epilogue(t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx), acc1_0);
   }
-  if (row0 + ty + 16u < 4u && col0 + tx + 16u < 84u) {
-    epilogue(t * 336u + (row0 + ty + 16u) * 84u + (col0 + tx + 16u), acc1_1);
+  if (row0 + ty + 16u < 4u) {
+    epilogue(t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx + 16u), acc1_1);
   }
-  if (row0 + ty + 16u < 4u && col0 + tx + 32u < 84u) {
-    epilogue(t * 336u + (row0 + ty + 16u) * 84u + (col0 + tx + 32u), acc1_2);
+  if (row0 + ty + 16u < 4u) {
+    epilogue(t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx + 32u), acc1_2);
   }
-  if (row0 + ty + 16u < 4u && col0 + tx + 48u < 84u) {
-    epilogue(t * 336u + (row0 + ty + 16u) * 84u + (col0 + tx + 48u), acc1_3);
+  if (row0 + ty + 16u < 4u) {
+    epilogue(t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx + 48u), acc1_3);
   }
-  if (row0 + ty + 32u < 4u && col0 + tx < 84u) {
-    epilogue(t * 336u + (row0 + ty + 32u) * 84u + (col0 + tx), acc2_0);
+  if (row0 + ty + 32u < 4u) {
+    epilogue(t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx), acc2_0);
   }
-  if (row0 + ty + 32u < 4u && col0 + tx + 16u < 84u) {
-    epilogue(t * 336u + (row0 + ty + 32u) * 84u + (col0 + tx + 16u), acc2_1);
+  if (row0 + ty + 32u < 4u) {
+    epilogue(t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx + 16u), acc2_1);
   }
-  if (row0 + ty + 32u < 4u && col0 + tx + 32u < 84u) {
-    epilogue(t * 336u + (row0 + ty + 32u) * 84u + (col0 + tx + 32u), acc2_2);
+  if (row0 + ty + 32u < 4u) {
+    epilogue(t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx + 32u), acc2_2);
   }
-  if (row0 + ty + 32u < 4u && col0 + tx + 48u < 84u) {
-    epilogue(t * 336u + (row0 + ty + 32u) * 84u + (col0 + tx + 48u), acc2_3);
+  if (row0 + ty + 32u < 4u) {
+    epilogue(t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx + 48u), acc2_3);
   }
-  if (row0 + ty + 48u < 4u && col0 + tx < 84u) {
-    epilogue(t * 336u + (row0 + ty + 48u) * 84u + (col0 + tx), acc3_0);
+  if (row0 + ty + 48u < 4u) {
+    epilogue(t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx), acc3_0);
   }
-  if (row0 + ty + 48u < 4u && col0 + tx + 16u < 84u) {
-    epilogue(t * 336u + (row0 + ty + 48u) * 84u + (col0 + tx + 16u), acc3_1);
+  if (row0 + ty + 48u < 4u) {
+    epilogue(t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx + 16u), acc3_1);
   }
-  if (row0 + ty + 48u < 4u && col0 + tx + 32u < 84u) {
-    epilogue(t * 336u + (row0 + ty + 48u) * 84u + (col0 + tx + 32u), acc3_2);
+  if (row0 + ty + 48u < 4u) {
+    epilogue(t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx + 32u), acc3_2);
   }
-  if (row0 + ty + 48u < 4u && col0 + tx + 48u < 84u) {
-    epilogue(t * 336u + (row0 + ty + 48u) * 84u + (col0 + tx + 48u), acc3_3);
+  if (row0 + ty + 48u < 4u) {
+    epilogue(t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx + 48u), acc3_3);
   }
 }

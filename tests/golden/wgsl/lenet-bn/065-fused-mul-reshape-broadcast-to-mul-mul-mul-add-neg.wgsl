@@ -1,4 +1,4 @@
-// fused mul, reshape, broadcast_to, mul, mul, mul, add, neg -> f32[4, 128]
+// fused mul, reshape, broadcast_to, mul, mul, mul, add, neg -> f32[4, 10, 10, 32]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read> src2: array<f32>;
@@ -10,13 +10,15 @@
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let index = (wid.x) * 64u + lane;
-  if (index >= 512u) { return; }
+  if (index >= 12800u) { return; }
   let fx0 = src0[index];
-  let fc0 = index / 128u;
-  let fc1 = (index) % 128u;
-  let fx1 = src1[fc1];
+  let fc0 = index / 3200u;
+  let fc1 = (index / 320u) % 10u;
+  let fc2 = (index / 32u) % 10u;
+  let fc3 = (index) % 32u;
+  let fx1 = src1[fc3];
   let ft0 = (fx0 * fx1);
-  let fx2 = src2[fc1];
+  let fx2 = src2[fc3];
   let ft2 = fx2;
   let fx3 = src3[fc0];
   let ft3 = (ft2 * fx3);

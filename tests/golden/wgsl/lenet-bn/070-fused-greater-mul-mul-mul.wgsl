@@ -1,4 +1,4 @@
-// fused greater, mul, mul, mul -> f32[4, 10, 10, 32]
+// fused greater, mul, mul, mul -> f32[4, 28, 28, 16]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read> src2: array<f32>;
@@ -10,15 +10,15 @@
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let index = (wid.x) * 64u + lane;
-  if (index >= 12800u) { return; }
+  if (index >= 50176u) { return; }
   let fx0 = src0[index];
   let ft0 = select(0.0, 1.0, fx0 > 0.0);
   let fx1 = src1[index];
   let ft1 = (fx1 * ft0);
-  let fc0 = index / 3200u;
-  let fc1 = (index / 320u) % 10u;
-  let fc2 = (index / 32u) % 10u;
-  let fc3 = (index) % 32u;
+  let fc0 = index / 12544u;
+  let fc1 = (index / 448u) % 28u;
+  let fc2 = (index / 16u) % 28u;
+  let fc3 = (index) % 16u;
   let fx2 = src2[fc3];
   let ft2 = (ft1 * fx2);
   let fx3 = src3[index];

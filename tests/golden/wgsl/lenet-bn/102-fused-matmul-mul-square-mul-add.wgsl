@@ -1,4 +1,4 @@
-// fused matmul, mul, square, mul, add -> f32[800, 128]
+// fused matmul, mul, square, mul, add -> f32[84, 10]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read> src2: array<f32>;
@@ -21,10 +21,10 @@ fn epilogue(fi: u32, fa: f32) {
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let group = wid.x;
-  let tile = group % 26u;
+  let tile = group % 2u;
   let t = 0u;
-  let row0 = (tile / 2u) * 64u;
-  let col0 = (tile % 2u) * 64u;
+  let row0 = (tile / 1u) * 64u;
+  let col0 = 0u;
   let aBase = 0u;
   let bBase = 0u;
   let tx = lane % 16u;
@@ -51,65 +51,65 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let e = lane;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = min(row0 + r, 799u);
+      let g0 = min(row0 + r, 83u);
       let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 800u + g0], row0 + r < 800u && k0 + c < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 84u + g0], row0 + r < 84u && k0 + c < 4u);
     }
     {
       let e = lane + 256u;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = min(row0 + r, 799u);
+      let g0 = min(row0 + r, 83u);
       let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 800u + g0], row0 + r < 800u && k0 + c < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 84u + g0], row0 + r < 84u && k0 + c < 4u);
     }
     {
       let e = lane + 512u;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = min(row0 + r, 799u);
+      let g0 = min(row0 + r, 83u);
       let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 800u + g0], row0 + r < 800u && k0 + c < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 84u + g0], row0 + r < 84u && k0 + c < 4u);
     }
     {
       let e = lane + 768u;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = min(row0 + r, 799u);
+      let g0 = min(row0 + r, 83u);
       let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 800u + g0], row0 + r < 800u && k0 + c < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 84u + g0], row0 + r < 84u && k0 + c < 4u);
     }
     {
       let e = lane;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
-      let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 128u + g1], k0 + r < 4u);
+      let g1 = min(col0 + c, 9u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 10u + g1], k0 + r < 4u && col0 + c < 10u);
     }
     {
       let e = lane + 256u;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
-      let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 128u + g1], k0 + r < 4u);
+      let g1 = min(col0 + c, 9u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 10u + g1], k0 + r < 4u && col0 + c < 10u);
     }
     {
       let e = lane + 512u;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
-      let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 128u + g1], k0 + r < 4u);
+      let g1 = min(col0 + c, 9u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 10u + g1], k0 + r < 4u && col0 + c < 10u);
     }
     {
       let e = lane + 768u;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = min(k0 + r, 3u);
-      let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 128u + g1], k0 + r < 4u);
+      let g1 = min(col0 + c, 9u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 10u + g1], k0 + r < 4u && col0 + c < 10u);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < min(16u, arrayLength(&dst) + 16u); kk++) {
@@ -140,52 +140,52 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     }
     workgroupBarrier();
   }
-  if (row0 + ty < 800u) {
-    epilogue(t * 102400u + (row0 + ty) * 128u + (col0 + tx), acc0_0);
+  if (row0 + ty < 84u && col0 + tx < 10u) {
+    epilogue(t * 840u + (row0 + ty) * 10u + (col0 + tx), acc0_0);
   }
-  if (row0 + ty < 800u) {
-    epilogue(t * 102400u + (row0 + ty) * 128u + (col0 + tx + 16u), acc0_1);
+  if (row0 + ty < 84u && col0 + tx + 16u < 10u) {
+    epilogue(t * 840u + (row0 + ty) * 10u + (col0 + tx + 16u), acc0_1);
   }
-  if (row0 + ty < 800u) {
-    epilogue(t * 102400u + (row0 + ty) * 128u + (col0 + tx + 32u), acc0_2);
+  if (row0 + ty < 84u && col0 + tx + 32u < 10u) {
+    epilogue(t * 840u + (row0 + ty) * 10u + (col0 + tx + 32u), acc0_2);
   }
-  if (row0 + ty < 800u) {
-    epilogue(t * 102400u + (row0 + ty) * 128u + (col0 + tx + 48u), acc0_3);
+  if (row0 + ty < 84u && col0 + tx + 48u < 10u) {
+    epilogue(t * 840u + (row0 + ty) * 10u + (col0 + tx + 48u), acc0_3);
   }
-  if (row0 + ty + 16u < 800u) {
-    epilogue(t * 102400u + (row0 + ty + 16u) * 128u + (col0 + tx), acc1_0);
+  if (row0 + ty + 16u < 84u && col0 + tx < 10u) {
+    epilogue(t * 840u + (row0 + ty + 16u) * 10u + (col0 + tx), acc1_0);
   }
-  if (row0 + ty + 16u < 800u) {
-    epilogue(t * 102400u + (row0 + ty + 16u) * 128u + (col0 + tx + 16u), acc1_1);
+  if (row0 + ty + 16u < 84u && col0 + tx + 16u < 10u) {
+    epilogue(t * 840u + (row0 + ty + 16u) * 10u + (col0 + tx + 16u), acc1_1);
   }
-  if (row0 + ty + 16u < 800u) {
-    epilogue(t * 102400u + (row0 + ty + 16u) * 128u + (col0 + tx + 32u), acc1_2);
+  if (row0 + ty + 16u < 84u && col0 + tx + 32u < 10u) {
+    epilogue(t * 840u + (row0 + ty + 16u) * 10u + (col0 + tx + 32u), acc1_2);
   }
-  if (row0 + ty + 16u < 800u) {
-    epilogue(t * 102400u + (row0 + ty + 16u) * 128u + (col0 + tx + 48u), acc1_3);
+  if (row0 + ty + 16u < 84u && col0 + tx + 48u < 10u) {
+    epilogue(t * 840u + (row0 + ty + 16u) * 10u + (col0 + tx + 48u), acc1_3);
   }
-  if (row0 + ty + 32u < 800u) {
-    epilogue(t * 102400u + (row0 + ty + 32u) * 128u + (col0 + tx), acc2_0);
+  if (row0 + ty + 32u < 84u && col0 + tx < 10u) {
+    epilogue(t * 840u + (row0 + ty + 32u) * 10u + (col0 + tx), acc2_0);
   }
-  if (row0 + ty + 32u < 800u) {
-    epilogue(t * 102400u + (row0 + ty + 32u) * 128u + (col0 + tx + 16u), acc2_1);
+  if (row0 + ty + 32u < 84u && col0 + tx + 16u < 10u) {
+    epilogue(t * 840u + (row0 + ty + 32u) * 10u + (col0 + tx + 16u), acc2_1);
   }
-  if (row0 + ty + 32u < 800u) {
-    epilogue(t * 102400u + (row0 + ty + 32u) * 128u + (col0 + tx + 32u), acc2_2);
+  if (row0 + ty + 32u < 84u && col0 + tx + 32u < 10u) {
+    epilogue(t * 840u + (row0 + ty + 32u) * 10u + (col0 + tx + 32u), acc2_2);
   }
-  if (row0 + ty + 32u < 800u) {
-    epilogue(t * 102400u + (row0 + ty + 32u) * 128u + (col0 + tx + 48u), acc2_3);
+  if (row0 + ty + 32u < 84u && col0 + tx + 48u < 10u) {
+    epilogue(t * 840u + (row0 + ty + 32u) * 10u + (col0 + tx + 48u), acc2_3);
   }
-  if (row0 + ty + 48u < 800u) {
-    epilogue(t * 102400u + (row0 + ty + 48u) * 128u + (col0 + tx), acc3_0);
+  if (row0 + ty + 48u < 84u && col0 + tx < 10u) {
+    epilogue(t * 840u + (row0 + ty + 48u) * 10u + (col0 + tx), acc3_0);
   }
-  if (row0 + ty + 48u < 800u) {
-    epilogue(t * 102400u + (row0 + ty + 48u) * 128u + (col0 + tx + 16u), acc3_1);
+  if (row0 + ty + 48u < 84u && col0 + tx + 16u < 10u) {
+    epilogue(t * 840u + (row0 + ty + 48u) * 10u + (col0 + tx + 16u), acc3_1);
   }
-  if (row0 + ty + 48u < 800u) {
-    epilogue(t * 102400u + (row0 + ty + 48u) * 128u + (col0 + tx + 32u), acc3_2);
+  if (row0 + ty + 48u < 84u && col0 + tx + 32u < 10u) {
+    epilogue(t * 840u + (row0 + ty + 48u) * 10u + (col0 + tx + 32u), acc3_2);
   }
-  if (row0 + ty + 48u < 800u) {
-    epilogue(t * 102400u + (row0 + ty + 48u) * 128u + (col0 + tx + 48u), acc3_3);
+  if (row0 + ty + 48u < 84u && col0 + tx + 48u < 10u) {
+    epilogue(t * 840u + (row0 + ty + 48u) * 10u + (col0 + tx + 48u), acc3_3);
   }
 }

@@ -1,0 +1,27 @@
+// fused reduce_sum, mul, mul, mul, mul -> f32[4, 64, 1]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+
+fn epilogue(fi: u32, fa: f32) {
+  let fx0 = src1[fi];
+  let ft1 = (fx0 * fx0);
+  let ft2 = (fx0 * ft1);
+  let ft3 = (ft2 * (-0.5));
+  let ft4 = (fa * ft3);
+  dst[fi] = ft4;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 256u) { return; }
+  let k0 = index;
+  let base = k0 * 64u;
+  var acc: f32 = 0.0;
+  for (var r = 0u; r < min(64u, arrayLength(&dst) + 64u); r++) {
+    let q0 = r;
+    acc = acc + src0[base + q0];
+  }
+  epilogue(index, acc);
+}

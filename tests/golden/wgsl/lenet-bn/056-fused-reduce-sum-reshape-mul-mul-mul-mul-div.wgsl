@@ -1,0 +1,30 @@
+// fused reduce_sum, reshape, mul, mul, mul, mul, div -> f32[128]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read> src2: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+
+fn epilogue(fi: u32, fa: f32) {
+  let fx0 = src1[fi];
+  let ft2 = (fx0 * fx0);
+  let ft3 = (fx0 * ft2);
+  let ft4 = (ft3 * (-0.5));
+  let ft5 = (fa * ft4);
+  let fx1 = src2[0u];
+  let ft6 = (ft5 / fx1);
+  dst[fi] = ft6;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 128u) { return; }
+  let k0 = index;
+  let base = k0;
+  var acc: f32 = 0.0;
+  for (var r = 0u; r < min(4u, arrayLength(&dst) + 4u); r++) {
+    let q0 = r;
+    acc = acc + src0[base + q0 * 128u];
+  }
+  epilogue(index, acc);
+}

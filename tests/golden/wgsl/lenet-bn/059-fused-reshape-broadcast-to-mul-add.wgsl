@@ -1,0 +1,20 @@
+// fused reshape, broadcast_to, mul, add -> f32[4, 128]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read> src2: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 512u) { return; }
+  let fc0 = index / 128u;
+  let fc1 = (index) % 128u;
+  let fx0 = src0[fc1];
+  let ft1 = fx0;
+  let fx1 = src1[fc0];
+  let ft2 = (ft1 * fx1);
+  let fx2 = src2[index];
+  let ft3 = (fx2 + ft2);
+  dst[index] = ft3;
+}

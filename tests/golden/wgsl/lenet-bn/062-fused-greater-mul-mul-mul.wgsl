@@ -1,0 +1,29 @@
+// fused greater, mul, mul, mul -> f32[4, 10, 10, 32]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read> src2: array<f32>;
+@group(0) @binding(3) var<storage, read> src3: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dst1: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dst2: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 12800u) { return; }
+  let fx0 = src0[index];
+  let ft0 = select(0.0, 1.0, fx0 > 0.0);
+  let fx1 = src1[index];
+  let ft1 = (fx1 * ft0);
+  let fc0 = index / 3200u;
+  let fc1 = (index / 320u) % 10u;
+  let fc2 = (index / 32u) % 10u;
+  let fc3 = (index) % 32u;
+  let fx2 = src2[fc3];
+  let ft2 = (ft1 * fx2);
+  let fx3 = src3[index];
+  let ft3 = (ft2 * fx3);
+  dst[index] = ft1;
+  dst1[index] = ft2;
+  dst2[index] = ft3;
+}

@@ -1,0 +1,40 @@
+// fused reshape, add, reshape, add, reshape, add, reshape, add, reshape, add, reduce_sum, reshape, add -> f32[64]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read> src2: array<f32>;
+@group(0) @binding(3) var<storage, read> src3: array<f32>;
+@group(0) @binding(4) var<storage, read> src4: array<f32>;
+@group(0) @binding(5) var<storage, read> src5: array<f32>;
+@group(0) @binding(6) var<storage, read> src6: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dst: array<f32>;
+
+fn epilogue(fi: u32, fa: f32) {
+  let fx0 = src2[fi];
+  let fc0 = fi;
+  let fx1 = src1[fc0];
+  let ft1 = (fx0 + fx1);
+  let fx2 = src3[fc0];
+  let ft3 = (ft1 + fx2);
+  let fx3 = src4[fc0];
+  let ft5 = (ft3 + fx3);
+  let fx4 = src5[fc0];
+  let ft7 = (ft5 + fx4);
+  let fx5 = src6[fc0];
+  let ft9 = (ft7 + fx5);
+  let ft12 = (ft9 + fa);
+  dst[fi] = ft12;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 64u) { return; }
+  let k0 = index;
+  let base = k0;
+  var acc: f32 = 0.0;
+  for (var r = 0u; r < min(4u, arrayLength(&dst) + 4u); r++) {
+    let q0 = r;
+    acc = acc + src0[base + q0 * 64u];
+  }
+  epilogue(index, acc);
+}
