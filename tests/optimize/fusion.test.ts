@@ -4,7 +4,7 @@
 // adapter's storage-buffer limit, write every value the caller reads, write only values of their own size, and
 // write parameter and optimizer-state updates after every run-time check, keeping the current values when one failed.
 // Plus a few programs whose kernels are known exactly.
-import { batchShapes, planProgram } from "../../compiler/index.js";
+import { batchShapes, compileModel, planProgram } from "../../compiler/index.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { opDef } from "../../compiler/ops/index.js";
@@ -248,6 +248,22 @@ describe("fusion cuts the kernel count of training steps", () => {
       const unfused = planProgram(graph, shapes, { limits: DEFAULT_LIMITS, training: true, fuse: false });
       console.log(`${file} training step at batch ${batch}: ${fused.kernels.length} kernels fused, ${unfused.kernels.length} unfused`);
       expect(fused.kernels.length).toBeLessThan(0.7 * unfused.kernels.length);
+    });
+  }
+});
+
+describe("dispatches per training step", () => {
+  // Budgets for the artifacts `dlg compile` writes (any batch up to N, Adam): at an adapter's usual 16 storage buffers
+  // per stage (lavapipe's, most desktop GPUs'), which the runtime compiles for, and at the core limit of 8, which
+  // portable artifacts keep to (fewer bindings split optimizer updates). Counts, not times: a fusion regression fails.
+  const budgets = [["mnist-mlp.dlg", 64, 30, 41], ["lenet.dlg", 32, 50, 61]] as const;
+  for (const [file, batch, at16, at8] of budgets) {
+    it(`${file}: the Adam training step at batch ${batch} takes at most ${at16} dispatches (16 storage buffers), ${at8} (8)`, () => {
+      const forward = exampleGraph(file);
+      const count = (buffers: number) =>
+        compileModel(forward, "M", { batch, limits: { ...DEFAULT_LIMITS, maxStorageBuffersPerShaderStage: buffers } }).programs.train!.kernels.length;
+      expect(count(16)).toBeLessThanOrEqual(at16);
+      expect(count(8)).toBeLessThanOrEqual(at8);
     });
   }
 });
