@@ -82,28 +82,48 @@ function emitConv(k: KernelContext, g: ConvGeometry): void {
   else emitBlockedGemm(k, gemm);
 }
 
-/** d input: each input pixel gathers the output gradients of the taps that read it (no scatter, no atomics). */
+/**
+ * d input as a matrix product (what cuDNN's implicit-GEMM backward-data does): [n * h * w input pixels, kh * kw * f]
+ * @ [kh * kw * f, c], row (pixel) x column (tap ki, kj and output channel f) being the output gradient at the output
+ * pixel that tap reads this pixel from (zero where none does: padding, or a position the stride skips), and the
+ * kernel entry [ki, kj, c, f]. Each pixel still gathers rather than scatters (no atomics), but at the GEMM schedules'
+ * speed: the six-deep loop it replaces took 280 of a LeNet step's 340 ms on lavapipe.
+ */
+function gradInputGemm(k: KernelContext, g: ConvGeometry): Gemm {
+  return {
+    batches: 1,
+    m: g.n * g.h * g.w,
+    n: g.c,
+    k: g.kh * g.kw * g.f,
+    batch() {},
+    a(w, row, col) {
+      // Names stay clear of the GEMM schedules' own (see patchEntry).
+      w.line(`let qb = ${row} / ${u32(g.h * g.w)};`);
+      w.line(`let qy = (${row} / ${u32(g.w)}) % ${u32(g.h)};`);
+      w.line(`let qx = ${row} % ${u32(g.w)};`);
+      w.line(`let qki = ${col} / ${u32(g.kw * g.f)};`);
+      w.line(`let qkj = (${col} / ${u32(g.f)}) % ${u32(g.kw)};`);
+      w.line(`let qf = ${col} % ${u32(g.f)};`);
+      w.line(`let qty = i32(qy) + ${i32c(g.padTop)} - i32(qki);`);
+      w.line(`let qtx = i32(qx) + ${i32c(g.padLeft)} - i32(qkj);`);
+      w.line(`let qoy = qty / ${i32c(g.stride)};`);
+      w.line(`let qox = qtx / ${i32c(g.stride)};`);
+      const strided = g.stride === 1 ? "" : ` && qty % ${i32c(g.stride)} == 0i && qtx % ${i32c(g.stride)} == 0i`;
+      w.line(`let qin = qty >= 0i && qtx >= 0i && qoy < ${i32c(g.oh)} && qox < ${i32c(g.ow)}${strided};`);
+      w.line(`let qsrc = ((qb * ${u32(g.oh)} + u32(clamp(qoy, 0i, ${i32c(g.oh - 1)}))) * ${u32(g.ow)} + u32(clamp(qox, 0i, ${i32c(g.ow - 1)}))) * ${u32(g.f)} + qf;`);
+      return `select(0.0, ${k.input(0)}[qsrc], qin)`;
+    },
+    // Row (ki, kj, f) and column c of the kernel [kh, kw, c, f]: ((ki * kw + kj) * c + column) * f + f.
+    b: (_, row, col) => `${k.input(1)}[(${row} / ${u32(g.f)}) * ${u32(g.c * g.f)} + ${col} * ${u32(g.f)} + ${row} % ${u32(g.f)}]`,
+    out: (_, row, col) => `${row} * ${u32(g.c)} + ${col}`,
+  };
+}
+
 function emitConvGradInput(k: KernelContext, g: ConvGeometry): void {
-  k.perElement(g.n * g.h * g.w * g.c, (w, i) => {
-    split4(w, i, [g.n, g.h, g.w, g.c], ["b", "y", "x", "c"]);
-    w.line("var acc = 0.0;");
-    w.block(`for (var ki = 0i; ki < ${k.loopBound(g.kh, "i32")}; ki++)`, () => {
-      w.line(`let ty = i32(y) + ${i32c(g.padTop)} - ki;`);
-      w.line(`if (ty < 0i || ty % ${i32c(g.stride)} != 0i || ty / ${i32c(g.stride)} >= ${i32c(g.oh)}) { continue; }`);
-      w.line(`let oi = u32(ty / ${i32c(g.stride)});`);
-      w.block(`for (var kj = 0i; kj < ${k.loopBound(g.kw, "i32")}; kj++)`, () => {
-        w.line(`let tx = i32(x) + ${i32c(g.padLeft)} - kj;`);
-        w.line(`if (tx < 0i || tx % ${i32c(g.stride)} != 0i || tx / ${i32c(g.stride)} >= ${i32c(g.ow)}) { continue; }`);
-        w.line(`let oj = u32(tx / ${i32c(g.stride)});`);
-        w.line(`let gBase = ((b * ${u32(g.oh)} + oi) * ${u32(g.ow)} + oj) * ${u32(g.f)};`);
-        w.line(`let kBase = ((u32(ki) * ${u32(g.kw)} + u32(kj)) * ${u32(g.c)} + c) * ${u32(g.f)};`);
-        w.block(`for (var f = 0u; f < ${k.loopBound(g.f)}; f++)`, () => {
-          w.line(`acc = acc + ${k.input(0)}[gBase + f] * ${k.input(1)}[kBase + f];`);
-        });
-      });
-    });
-    w.line(`${k.out}[${i}] = acc;`);
-  });
+  const gemm = gradInputGemm(k, g);
+  const tile = fitTile(k);
+  if (tile) emitTiledGemm(k, gemm, tile);
+  else emitBlockedGemm(k, gemm);
 }
 
 /**

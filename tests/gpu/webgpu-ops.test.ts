@@ -81,7 +81,7 @@ function record(op: string, o: Outcome): void {
 }
 
 /** Ops with two kernel schedules, chosen per adapter (KernelLimits.workgroupTiling). */
-const SCHEDULED = new Set(["matmul", "conv2d", "conv2d_grad_kernel"]);
+const SCHEDULED = new Set(["matmul", "conv2d", "conv2d_grad_input", "conv2d_grad_kernel"]);
 
 describe("WebGPU kernels: every op against the CPU reference", () => {
   adapterTest(gpu, "webgpu-ops");
