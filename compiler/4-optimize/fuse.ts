@@ -6,6 +6,7 @@
 import type { ConcreteType } from "../ir/define-op.js";
 import type { Graph, IRNode, NodeId } from "../ir/graph.js";
 import { opDef as getOp } from "../ops/index.js";
+import { stridesOf } from "../ir/host.js";
 import type { ViewMap } from "../wgsl/contract.js";
 
 export interface FusionGroup {
@@ -46,15 +47,6 @@ export interface FuseOptions {
 
 const countOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-function rowMajor(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let step = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = step;
-    step *= shape[d]!;
-  }
-  return strides;
-}
 
 /** Ops whose WGSL is a scalar expression of their inputs' elements at broadcast positions. */
 export function isPerElement(node: IRNode): boolean {
@@ -199,7 +191,7 @@ export function fuseGraph(graph: Graph, types: readonly ConcreteType[], options:
     if (inShape.length !== rootShape.length || inShape.some((d, i) => d !== rootShape[i])) return false;
     const map = options.view!(node, undefined);
     if (!map || map.base !== 0 || map.bounds?.length) return false;
-    const strides = rowMajor(types[node.id]!.shape);
+    const strides = stridesOf(types[node.id]!.shape);
     return types[node.id]!.shape.every((d, i) => d === 1 || map.steps[i] === strides[i]);
   };
 
