@@ -125,6 +125,7 @@ export function planProgram(graph: Graph, shapes: ReadonlyMap<string, readonly n
         maxBindings: options.limits.maxStorageBuffersPerShaderStage,
         guards: hooks.guards,
         epilogueHost: hooks.epilogueHost,
+        checks: hooks.checks,
         view: hooks.view,
       })
     : unfusedGroups(graph, instance.types, hooks.precomputed);

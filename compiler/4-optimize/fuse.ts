@@ -38,6 +38,8 @@ export interface FuseOptions {
    * besides its output (one per input, random bits, the status word). Absent: no epilogue fusion.
    */
   epilogueHost?(node: IRNode): number | undefined;
+  /** Whether a kernel op's kernel checks something at run time: such an anchor takes no guarded update. */
+  checks?(node: IRNode): boolean;
   /**
    * For a node that only rearranges its input (a view): where its elements lie, given its input's map (undefined: the
    * input is a buffer). Undefined: not a view, or not an affine one there. Absent: views are never fused.
@@ -265,6 +267,7 @@ export function fuseGraph(graph: Graph, types: readonly ConcreteType[], options:
         if (anchors[g] !== undefined || count[p] !== size || !options.epilogueHost) continue;
         anchorBindings = options.epilogueHost(node);
         if (anchorBindings === undefined) continue;
+        if (options.guards && options.checks?.(node) && members[g]!.some((m) => options.guards!.has(m))) continue;
       }
       const outside = consumers[p]!.filter((c) => !isMember(c, g));
       // A smaller value needed elsewhere is computed once by a group of its own, not once per element here.

@@ -468,6 +468,23 @@ export function epilogueBindings(node: IRNode, types: readonly ConcreteType[], d
   return k.rawOut || k.stores === 0 ? undefined : k.bindings.length - 1;
 }
 
+/**
+ * Whether a kernel op's kernel checks something at run time (an id or label out of range). Such a kernel must not
+ * also write a guarded update: an update is kept from a failed step by reading the status words, which a check in the
+ * same dispatch may not have written yet.
+ */
+export function reportsFailures(node: IRNode, types: readonly ConcreteType[], dim: (d: Dim) => number, options: EmitOptions): boolean {
+  const emitter = getOp(node.op).wgsl;
+  if (emitter.kind !== "kernel") return false;
+  const k = singleWriter(node, types, dim, options);
+  try {
+    emitter.emit(k, node.attrs);
+  } catch {
+    return false;
+  }
+  return k.messages.size > 0;
+}
+
 export interface GroupEmitOptions extends EmitOptions {
   /** Compile-time scalars (folded constants) by node, as WGSL literals: read by no binding. */
   literals: ReadonlyMap<NodeId, string>;

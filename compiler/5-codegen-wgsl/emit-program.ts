@@ -8,7 +8,7 @@ import { isFloat } from "../ir/types.js";
 import type { GraphInstance } from "../4-optimize/fold-constants.js";
 import type { FusionGroup } from "../4-optimize/fuse.js";
 import { opDef as getOp } from "../ops/index.js";
-import { describeNode, emitGroupKernel, emitKernel, epilogueBindings, type KernelPlan } from "./emit-kernel.js";
+import { describeNode, emitGroupKernel, emitKernel, epilogueBindings, reportsFailures, type KernelPlan } from "./emit-kernel.js";
 import { countOf, stridesOf } from "../wgsl/indexing.js";
 import type { ViewMap } from "../wgsl/contract.js";
 import { CodegenError, type KernelLimits } from "../wgsl/limits.js";
@@ -75,6 +75,8 @@ export interface KernelHooks {
   guards: ReadonlyMap<NodeId, NodeId>;
   /** The bindings a kernel op's kernel needs besides its output, or undefined when it cannot take an epilogue. */
   epilogueHost(node: IRNode): number | undefined;
+  /** Whether a kernel op's kernel checks something at run time (then no guarded update joins it). */
+  checks(node: IRNode): boolean;
   /** Where a view op's elements lie, given its input's map (undefined: a buffer), at these shapes (see ViewRule). */
   view(node: IRNode, input: ViewMap | undefined): ViewMap | undefined;
 }
@@ -96,6 +98,7 @@ export function kernelHooks(graph: Graph, instance: GraphInstance, folded: Reado
     literals,
     guards,
     epilogueHost: (node) => epilogueBindings(node, instance.types, (d) => instance.dim(d), emitOptions),
+    checks: (node) => reportsFailures(node, instance.types, (d) => instance.dim(d), emitOptions),
     view: (node, input) => {
       const rule = getOp(node.op).view;
       if (!rule) return undefined;

@@ -46,7 +46,7 @@ export const gather = defineOp({
       k.perElement(countOf(k.output.shape), (w, i) => {
         w.line(`let id = ${k.input(1)}[${i} / ${u32(dim)}];`);
         k.check(w, `id >= 0i && id < ${vocab}i`, "id", idMessage(vocab));
-        w.line(`${k.out}[${i}] = ${k.input(0)}[u32(clamp(id, 0i, ${vocab - 1}i)) * ${u32(dim)} + ${i} % ${u32(dim)}];`);
+        k.store(w, i, `${k.input(0)}[u32(clamp(id, 0i, ${vocab - 1}i)) * ${u32(dim)} + ${i} % ${u32(dim)}]`);
       });
     },
   },
@@ -84,7 +84,7 @@ export const gatherGrad = defineOp({
           w.block(`if (${i} == 0u)`, () => k.check(w, `id >= 0i && id < ${vocab}i`, "id", idMessage(vocab)));
           w.line(`if (id == row) { acc = acc + ${k.input(1)}[j * ${u32(dim)} + d]; }`);
         });
-        w.line(`${k.out}[${i}] = acc;`);
+        k.store(w, i, `acc`);
       });
     },
   },

@@ -42,7 +42,7 @@ export const pick = defineOp({
       k.perElement(countOf(k.output.shape), (w, i) => {
         w.line(`let label = ${k.input(1)}[${i}];`);
         k.check(w, `label >= 0i && label < ${classes}i`, "label", labelMessage(classes));
-        w.line(`${k.out}[${i}] = ${k.input(0)}[${i} * ${u32(classes)} + u32(clamp(label, 0i, ${classes - 1}i))];`);
+        k.store(w, i, `${k.input(0)}[${i} * ${u32(classes)} + u32(clamp(label, 0i, ${classes - 1}i))]`);
       });
     },
   },
@@ -74,7 +74,7 @@ export const pickGrad = defineOp({
         w.line(`let row = ${i} / ${u32(classes)};`);
         w.line(`let label = ${k.input(1)}[row];`);
         w.block(`if (${i} % ${u32(classes)} == 0u)`, () => k.check(w, `label >= 0i && label < ${classes}i`, "label", labelMessage(classes)));
-        w.line(`${k.out}[${i}] = select(${k.lit(0)}, ${k.input(0)}[row], label == i32(${i} % ${u32(classes)}));`);
+        k.store(w, i, `select(${k.lit(0)}, ${k.input(0)}[row], label == i32(${i} % ${u32(classes)}))`);
       });
     },
   },

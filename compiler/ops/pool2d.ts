@@ -47,7 +47,7 @@ function emitPool(k: KernelContext, name: "max_pool2d" | "avg_pool2d", g: PoolGe
     w.line(`let b = ${i} / ${u32(g.c * g.ow * g.oh)};`);
     if (name === "max_pool2d") {
       windowArgmax(k, w, k.input(0), g);
-      w.line(`${k.out}[${i}] = ${k.input(0)}[best];`);
+      k.store(w, i, `${k.input(0)}[best]`);
       return;
     }
     w.line(`let origin = ((b * ${u32(g.h)} + oi * ${u32(g.stride)}) * ${u32(g.w)} + oj * ${u32(g.stride)}) * ${u32(g.c)} + ch;`);
@@ -57,7 +57,7 @@ function emitPool(k: KernelContext, name: "max_pool2d" | "avg_pool2d", g: PoolGe
         w.line(`acc = acc + ${k.input(0)}[origin + (di * ${u32(g.w)} + dj) * ${u32(g.c)}];`);
       });
     });
-    w.line(`${k.out}[${i}] = acc / ${k.lit(g.size * g.size)};`);
+    k.store(w, i, `acc / ${k.lit(g.size * g.size)}`);
   });
 }
 
@@ -84,7 +84,7 @@ function emitPoolGrad(k: KernelContext, g: PoolGeometry, contribution: (w: WgslB
         w.line(`acc = acc + ${contribution(w)};`);
       });
     });
-    w.line(`${k.out}[${i}] = acc;`);
+    k.store(w, i, `acc`);
   });
 }
 

@@ -1,4 +1,4 @@
-// matmul -> f32[4, 256, 64]
+// matmul -> f32[4, 64, 64]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
@@ -8,13 +8,13 @@ var<workgroup> tileB: array<f32, 1024>;
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let group = wid.x;
-  let tile = group % 4u;
-  let t = group / 4u;
-  let row0 = (tile / 1u) * 64u;
+  let tile = group % 1u;
+  let t = group / 1u;
+  let row0 = 0u;
   let col0 = 0u;
   let n0 = t;
-  let aBase = (n0) * 16384u;
-  let bBase = (n0) * 4096u;
+  let aBase = (n0) * 4096u;
+  let bBase = 0u;
   let tx = lane % 16u;
   let ty = lane / 16u;
   var acc0_0 = 0.0;
@@ -41,7 +41,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = row0 + r;
       let g1 = k0 + c;
-      tileA[c * 65u + r] = src0[aBase + g1 * 256u + g0];
+      tileA[c * 65u + r] = src0[aBase + g0 * 64u + g1];
     }
     {
       let e = lane + 256u;
@@ -49,7 +49,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = row0 + r;
       let g1 = k0 + c;
-      tileA[c * 65u + r] = src0[aBase + g1 * 256u + g0];
+      tileA[c * 65u + r] = src0[aBase + g0 * 64u + g1];
     }
     {
       let e = lane + 512u;
@@ -57,7 +57,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = row0 + r;
       let g1 = k0 + c;
-      tileA[c * 65u + r] = src0[aBase + g1 * 256u + g0];
+      tileA[c * 65u + r] = src0[aBase + g0 * 64u + g1];
     }
     {
       let e = lane + 768u;
@@ -65,7 +65,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = row0 + r;
       let g1 = k0 + c;
-      tileA[c * 65u + r] = src0[aBase + g1 * 256u + g0];
+      tileA[c * 65u + r] = src0[aBase + g0 * 64u + g1];
     }
     {
       let e = lane;
@@ -73,7 +73,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 64u;
       let g0 = k0 + r;
       let g1 = col0 + c;
-      tileB[r * 64u + c] = src1[bBase + g0 * 64u + g1];
+      tileB[r * 64u + c] = src1[bBase + g1 * 64u + g0];
     }
     {
       let e = lane + 256u;
@@ -81,7 +81,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 64u;
       let g0 = k0 + r;
       let g1 = col0 + c;
-      tileB[r * 64u + c] = src1[bBase + g0 * 64u + g1];
+      tileB[r * 64u + c] = src1[bBase + g1 * 64u + g0];
     }
     {
       let e = lane + 512u;
@@ -89,7 +89,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 64u;
       let g0 = k0 + r;
       let g1 = col0 + c;
-      tileB[r * 64u + c] = src1[bBase + g0 * 64u + g1];
+      tileB[r * 64u + c] = src1[bBase + g1 * 64u + g0];
     }
     {
       let e = lane + 768u;
@@ -97,7 +97,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 64u;
       let g0 = k0 + r;
       let g1 = col0 + c;
-      tileB[r * 64u + c] = src1[bBase + g0 * 64u + g1];
+      tileB[r * 64u + c] = src1[bBase + g1 * 64u + g0];
     }
     workgroupBarrier();
     for (var kk = 0u; kk < min(16u, arrayLength(&dst) + 16u); kk++) {
@@ -128,20 +128,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     }
     workgroupBarrier();
   }
-  dst[t * 16384u + (row0 + ty) * 64u + (col0 + tx)] = acc0_0;
-  dst[t * 16384u + (row0 + ty) * 64u + (col0 + tx + 16u)] = acc0_1;
-  dst[t * 16384u + (row0 + ty) * 64u + (col0 + tx + 32u)] = acc0_2;
-  dst[t * 16384u + (row0 + ty) * 64u + (col0 + tx + 48u)] = acc0_3;
-  dst[t * 16384u + (row0 + ty + 16u) * 64u + (col0 + tx)] = acc1_0;
-  dst[t * 16384u + (row0 + ty + 16u) * 64u + (col0 + tx + 16u)] = acc1_1;
-  dst[t * 16384u + (row0 + ty + 16u) * 64u + (col0 + tx + 32u)] = acc1_2;
-  dst[t * 16384u + (row0 + ty + 16u) * 64u + (col0 + tx + 48u)] = acc1_3;
-  dst[t * 16384u + (row0 + ty + 32u) * 64u + (col0 + tx)] = acc2_0;
-  dst[t * 16384u + (row0 + ty + 32u) * 64u + (col0 + tx + 16u)] = acc2_1;
-  dst[t * 16384u + (row0 + ty + 32u) * 64u + (col0 + tx + 32u)] = acc2_2;
-  dst[t * 16384u + (row0 + ty + 32u) * 64u + (col0 + tx + 48u)] = acc2_3;
-  dst[t * 16384u + (row0 + ty + 48u) * 64u + (col0 + tx)] = acc3_0;
-  dst[t * 16384u + (row0 + ty + 48u) * 64u + (col0 + tx + 16u)] = acc3_1;
-  dst[t * 16384u + (row0 + ty + 48u) * 64u + (col0 + tx + 32u)] = acc3_2;
-  dst[t * 16384u + (row0 + ty + 48u) * 64u + (col0 + tx + 48u)] = acc3_3;
+  dst[t * 4096u + (row0 + ty) * 64u + (col0 + tx)] = acc0_0;
+  dst[t * 4096u + (row0 + ty) * 64u + (col0 + tx + 16u)] = acc0_1;
+  dst[t * 4096u + (row0 + ty) * 64u + (col0 + tx + 32u)] = acc0_2;
+  dst[t * 4096u + (row0 + ty) * 64u + (col0 + tx + 48u)] = acc0_3;
+  dst[t * 4096u + (row0 + ty + 16u) * 64u + (col0 + tx)] = acc1_0;
+  dst[t * 4096u + (row0 + ty + 16u) * 64u + (col0 + tx + 16u)] = acc1_1;
+  dst[t * 4096u + (row0 + ty + 16u) * 64u + (col0 + tx + 32u)] = acc1_2;
+  dst[t * 4096u + (row0 + ty + 16u) * 64u + (col0 + tx + 48u)] = acc1_3;
+  dst[t * 4096u + (row0 + ty + 32u) * 64u + (col0 + tx)] = acc2_0;
+  dst[t * 4096u + (row0 + ty + 32u) * 64u + (col0 + tx + 16u)] = acc2_1;
+  dst[t * 4096u + (row0 + ty + 32u) * 64u + (col0 + tx + 32u)] = acc2_2;
+  dst[t * 4096u + (row0 + ty + 32u) * 64u + (col0 + tx + 48u)] = acc2_3;
+  dst[t * 4096u + (row0 + ty + 48u) * 64u + (col0 + tx)] = acc3_0;
+  dst[t * 4096u + (row0 + ty + 48u) * 64u + (col0 + tx + 16u)] = acc3_1;
+  dst[t * 4096u + (row0 + ty + 48u) * 64u + (col0 + tx + 32u)] = acc3_2;
+  dst[t * 4096u + (row0 + ty + 48u) * 64u + (col0 + tx + 48u)] = acc3_3;
 }

@@ -1,4 +1,4 @@
-// fused reduce_sum, reshape, mul, square, mul, add -> f32[128, 128]
+// fused reduce_sum, reshape, mul, square, mul, add -> f32[128, 512]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
@@ -18,13 +18,13 @@ fn epilogue(fi: u32, fa: f32) {
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let index = (wid.x) * 64u + lane;
-  if (index >= 16384u) { return; }
+  if (index >= 65536u) { return; }
   let k0 = index;
   let base = k0;
   var acc: f32 = 0.0;
   for (var r = 0u; r < min(4u, arrayLength(&dst) + 4u); r++) {
     let q0 = r;
-    acc = acc + src0[base + q0 * 16384u];
+    acc = acc + src0[base + q0 * 65536u];
   }
   epilogue(index, acc);
 }

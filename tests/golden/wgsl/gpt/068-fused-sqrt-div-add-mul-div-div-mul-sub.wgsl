@@ -1,4 +1,4 @@
-// fused sqrt, div, add, mul, div, div, mul, sub -> f32[128, 128]
+// fused sqrt, div, add, mul, div, div, mul, sub -> f32[128, 512]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read> src2: array<f32>;
@@ -10,7 +10,7 @@
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let index = (wid.x) * 64u + lane;
-  if (index >= 16384u) { return; }
+  if (index >= 65536u) { return; }
   let fx0 = src0[index];
   let ft0 = sqrt(fx0);
   let fx1 = src1[0u];

@@ -1,10 +1,9 @@
-// fused reduce_sum, reshape, mul, square, mul, add -> f32[512]
+// fused reduce_sum, reshape, mul, square, mul, add -> f32[512, 128]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dst1: array<f32>;
 @group(0) @binding(4) var<storage, read_write> status: array<atomic<u32>, 2>;
-var<workgroup> partial: array<f32, 64>;
 
 fn epilogue(fi: u32, fa: f32) {
   let fx0 = src1[fi];
@@ -18,41 +17,14 @@ fn epilogue(fi: u32, fa: f32) {
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
-  let group = wid.x;
-  let k0 = group;
+  let index = (wid.x) * 64u + lane;
+  if (index >= 65536u) { return; }
+  let k0 = index;
   let base = k0;
   var acc: f32 = 0.0;
-  for (var r = lane; r < min(256u, arrayLength(&dst) + 256u); r += 64u) {
+  for (var r = 0u; r < min(4u, arrayLength(&dst) + 4u); r++) {
     let q0 = r;
-    acc = acc + src0[base + q0 * 512u];
+    acc = acc + src0[base + q0 * 65536u];
   }
-  partial[lane] = acc;
-  workgroupBarrier();
-  if (lane < 32u) {
-    partial[lane] = partial[lane] + partial[lane + 32u];
-  }
-  workgroupBarrier();
-  if (lane < 16u) {
-    partial[lane] = partial[lane] + partial[lane + 16u];
-  }
-  workgroupBarrier();
-  if (lane < 8u) {
-    partial[lane] = partial[lane] + partial[lane + 8u];
-  }
-  workgroupBarrier();
-  if (lane < 4u) {
-    partial[lane] = partial[lane] + partial[lane + 4u];
-  }
-  workgroupBarrier();
-  if (lane < 2u) {
-    partial[lane] = partial[lane] + partial[lane + 2u];
-  }
-  workgroupBarrier();
-  if (lane < 1u) {
-    partial[lane] = partial[lane] + partial[lane + 1u];
-  }
-  workgroupBarrier();
-  if (lane == 0u) {
-    epilogue(group, partial[0]);
-  }
+  epilogue(index, acc);
 }

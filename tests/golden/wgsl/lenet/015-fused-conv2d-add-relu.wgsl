@@ -1,4 +1,4 @@
-// fused conv2d, add, relu -> f32[4, 28, 28, 16]
+// fused conv2d, add, relu -> f32[4, 10, 10, 32]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read> src2: array<f32>;
@@ -8,10 +8,10 @@ var<workgroup> tileA: array<f32, 1040>;
 var<workgroup> tileB: array<f32, 1024>;
 
 fn epilogue(fi: u32, fa: f32) {
-  let fc0 = fi / 12544u;
-  let fc1 = (fi / 448u) % 28u;
-  let fc2 = (fi / 16u) % 28u;
-  let fc3 = (fi) % 16u;
+  let fc0 = fi / 3200u;
+  let fc1 = (fi / 320u) % 10u;
+  let fc2 = (fi / 32u) % 10u;
+  let fc3 = (fi) % 32u;
   let fx0 = src2[fc3];
   let ft1 = (fa + fx0);
   let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -22,7 +22,7 @@ fn epilogue(fi: u32, fa: f32) {
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let group = wid.x;
-  let tile = group % 49u;
+  let tile = group % 7u;
   let t = 0u;
   let row0 = (tile / 1u) * 64u;
   let col0 = 0u;
@@ -44,111 +44,111 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   var acc3_1 = 0.0;
   var acc3_2 = 0.0;
   var acc3_3 = 0.0;
-  for (var kt = 0u; kt < min(2u, arrayLength(&dst) + 2u); kt++) {
+  for (var kt = 0u; kt < min(25u, arrayLength(&dst) + 25u); kt++) {
     let k0 = kt * 16u;
     {
       let e = lane;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = row0 + r;
-      let g1 = min(k0 + c, 24u);
-      let pb = g0 / 784u;
-      let pi = (g0 / 28u) % 28u;
-      let pj = g0 % 28u;
-      let tki = g1 / 5u;
-      let tkj = (g1 / 1u) % 5u;
-      let tc = g1 % 1u;
-      let py = i32(pi * 1u + tki) - 2i;
-      let px = i32(pj * 1u + tkj) - 2i;
-      let pin = py >= 0i && py < 28i && px >= 0i && px < 28i;
-      let psrc = ((pb * 28u + u32(clamp(py, 0i, 27i))) * 28u + u32(clamp(px, 0i, 27i))) * 1u + tc;
-      tileA[c * 65u + r] = select(0.0, select(0.0, src0[psrc], pin), k0 + c < 25u);
+      let g0 = min(row0 + r, 399u);
+      let g1 = k0 + c;
+      let pb = g0 / 100u;
+      let pi = (g0 / 10u) % 10u;
+      let pj = g0 % 10u;
+      let tki = g1 / 80u;
+      let tkj = (g1 / 16u) % 5u;
+      let tc = g1 % 16u;
+      let py = i32(pi * 1u + tki) - 0i;
+      let px = i32(pj * 1u + tkj) - 0i;
+      let pin = py >= 0i && py < 14i && px >= 0i && px < 14i;
+      let psrc = ((pb * 14u + u32(clamp(py, 0i, 13i))) * 14u + u32(clamp(px, 0i, 13i))) * 16u + tc;
+      tileA[c * 65u + r] = select(0.0, select(0.0, src0[psrc], pin), row0 + r < 400u);
     }
     {
       let e = lane + 256u;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = row0 + r;
-      let g1 = min(k0 + c, 24u);
-      let pb = g0 / 784u;
-      let pi = (g0 / 28u) % 28u;
-      let pj = g0 % 28u;
-      let tki = g1 / 5u;
-      let tkj = (g1 / 1u) % 5u;
-      let tc = g1 % 1u;
-      let py = i32(pi * 1u + tki) - 2i;
-      let px = i32(pj * 1u + tkj) - 2i;
-      let pin = py >= 0i && py < 28i && px >= 0i && px < 28i;
-      let psrc = ((pb * 28u + u32(clamp(py, 0i, 27i))) * 28u + u32(clamp(px, 0i, 27i))) * 1u + tc;
-      tileA[c * 65u + r] = select(0.0, select(0.0, src0[psrc], pin), k0 + c < 25u);
+      let g0 = min(row0 + r, 399u);
+      let g1 = k0 + c;
+      let pb = g0 / 100u;
+      let pi = (g0 / 10u) % 10u;
+      let pj = g0 % 10u;
+      let tki = g1 / 80u;
+      let tkj = (g1 / 16u) % 5u;
+      let tc = g1 % 16u;
+      let py = i32(pi * 1u + tki) - 0i;
+      let px = i32(pj * 1u + tkj) - 0i;
+      let pin = py >= 0i && py < 14i && px >= 0i && px < 14i;
+      let psrc = ((pb * 14u + u32(clamp(py, 0i, 13i))) * 14u + u32(clamp(px, 0i, 13i))) * 16u + tc;
+      tileA[c * 65u + r] = select(0.0, select(0.0, src0[psrc], pin), row0 + r < 400u);
     }
     {
       let e = lane + 512u;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = row0 + r;
-      let g1 = min(k0 + c, 24u);
-      let pb = g0 / 784u;
-      let pi = (g0 / 28u) % 28u;
-      let pj = g0 % 28u;
-      let tki = g1 / 5u;
-      let tkj = (g1 / 1u) % 5u;
-      let tc = g1 % 1u;
-      let py = i32(pi * 1u + tki) - 2i;
-      let px = i32(pj * 1u + tkj) - 2i;
-      let pin = py >= 0i && py < 28i && px >= 0i && px < 28i;
-      let psrc = ((pb * 28u + u32(clamp(py, 0i, 27i))) * 28u + u32(clamp(px, 0i, 27i))) * 1u + tc;
-      tileA[c * 65u + r] = select(0.0, select(0.0, src0[psrc], pin), k0 + c < 25u);
+      let g0 = min(row0 + r, 399u);
+      let g1 = k0 + c;
+      let pb = g0 / 100u;
+      let pi = (g0 / 10u) % 10u;
+      let pj = g0 % 10u;
+      let tki = g1 / 80u;
+      let tkj = (g1 / 16u) % 5u;
+      let tc = g1 % 16u;
+      let py = i32(pi * 1u + tki) - 0i;
+      let px = i32(pj * 1u + tkj) - 0i;
+      let pin = py >= 0i && py < 14i && px >= 0i && px < 14i;
+      let psrc = ((pb * 14u + u32(clamp(py, 0i, 13i))) * 14u + u32(clamp(px, 0i, 13i))) * 16u + tc;
+      tileA[c * 65u + r] = select(0.0, select(0.0, src0[psrc], pin), row0 + r < 400u);
     }
     {
       let e = lane + 768u;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = row0 + r;
-      let g1 = min(k0 + c, 24u);
-      let pb = g0 / 784u;
-      let pi = (g0 / 28u) % 28u;
-      let pj = g0 % 28u;
-      let tki = g1 / 5u;
-      let tkj = (g1 / 1u) % 5u;
-      let tc = g1 % 1u;
-      let py = i32(pi * 1u + tki) - 2i;
-      let px = i32(pj * 1u + tkj) - 2i;
-      let pin = py >= 0i && py < 28i && px >= 0i && px < 28i;
-      let psrc = ((pb * 28u + u32(clamp(py, 0i, 27i))) * 28u + u32(clamp(px, 0i, 27i))) * 1u + tc;
-      tileA[c * 65u + r] = select(0.0, select(0.0, src0[psrc], pin), k0 + c < 25u);
+      let g0 = min(row0 + r, 399u);
+      let g1 = k0 + c;
+      let pb = g0 / 100u;
+      let pi = (g0 / 10u) % 10u;
+      let pj = g0 % 10u;
+      let tki = g1 / 80u;
+      let tkj = (g1 / 16u) % 5u;
+      let tc = g1 % 16u;
+      let py = i32(pi * 1u + tki) - 0i;
+      let px = i32(pj * 1u + tkj) - 0i;
+      let pin = py >= 0i && py < 14i && px >= 0i && px < 14i;
+      let psrc = ((pb * 14u + u32(clamp(py, 0i, 13i))) * 14u + u32(clamp(px, 0i, 13i))) * 16u + tc;
+      tileA[c * 65u + r] = select(0.0, select(0.0, src0[psrc], pin), row0 + r < 400u);
     }
     {
       let e = lane;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 24u);
-      let g1 = min(col0 + c, 15u);
-      tileB[r * 64u + c] = select(0.0, src1[g0 * 16u + g1], k0 + r < 25u && col0 + c < 16u);
+      let g0 = k0 + r;
+      let g1 = min(col0 + c, 31u);
+      tileB[r * 64u + c] = select(0.0, src1[g0 * 32u + g1], col0 + c < 32u);
     }
     {
       let e = lane + 256u;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 24u);
-      let g1 = min(col0 + c, 15u);
-      tileB[r * 64u + c] = select(0.0, src1[g0 * 16u + g1], k0 + r < 25u && col0 + c < 16u);
+      let g0 = k0 + r;
+      let g1 = min(col0 + c, 31u);
+      tileB[r * 64u + c] = select(0.0, src1[g0 * 32u + g1], col0 + c < 32u);
     }
     {
       let e = lane + 512u;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 24u);
-      let g1 = min(col0 + c, 15u);
-      tileB[r * 64u + c] = select(0.0, src1[g0 * 16u + g1], k0 + r < 25u && col0 + c < 16u);
+      let g0 = k0 + r;
+      let g1 = min(col0 + c, 31u);
+      tileB[r * 64u + c] = select(0.0, src1[g0 * 32u + g1], col0 + c < 32u);
     }
     {
       let e = lane + 768u;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 24u);
-      let g1 = min(col0 + c, 15u);
-      tileB[r * 64u + c] = select(0.0, src1[g0 * 16u + g1], k0 + r < 25u && col0 + c < 16u);
+      let g0 = k0 + r;
+      let g1 = min(col0 + c, 31u);
+      tileB[r * 64u + c] = select(0.0, src1[g0 * 32u + g1], col0 + c < 32u);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < min(16u, arrayLength(&dst) + 16u); kk++) {
@@ -179,52 +179,52 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     }
     workgroupBarrier();
   }
-  if (col0 + tx < 16u) {
-    epilogue((row0 + ty) * 16u + (col0 + tx), acc0_0);
+  if (row0 + ty < 400u && col0 + tx < 32u) {
+    epilogue((row0 + ty) * 32u + (col0 + tx), acc0_0);
   }
-  if (col0 + tx + 16u < 16u) {
-    epilogue((row0 + ty) * 16u + (col0 + tx + 16u), acc0_1);
+  if (row0 + ty < 400u && col0 + tx + 16u < 32u) {
+    epilogue((row0 + ty) * 32u + (col0 + tx + 16u), acc0_1);
   }
-  if (col0 + tx + 32u < 16u) {
-    epilogue((row0 + ty) * 16u + (col0 + tx + 32u), acc0_2);
+  if (row0 + ty < 400u && col0 + tx + 32u < 32u) {
+    epilogue((row0 + ty) * 32u + (col0 + tx + 32u), acc0_2);
   }
-  if (col0 + tx + 48u < 16u) {
-    epilogue((row0 + ty) * 16u + (col0 + tx + 48u), acc0_3);
+  if (row0 + ty < 400u && col0 + tx + 48u < 32u) {
+    epilogue((row0 + ty) * 32u + (col0 + tx + 48u), acc0_3);
   }
-  if (col0 + tx < 16u) {
-    epilogue((row0 + ty + 16u) * 16u + (col0 + tx), acc1_0);
+  if (row0 + ty + 16u < 400u && col0 + tx < 32u) {
+    epilogue((row0 + ty + 16u) * 32u + (col0 + tx), acc1_0);
   }
-  if (col0 + tx + 16u < 16u) {
-    epilogue((row0 + ty + 16u) * 16u + (col0 + tx + 16u), acc1_1);
+  if (row0 + ty + 16u < 400u && col0 + tx + 16u < 32u) {
+    epilogue((row0 + ty + 16u) * 32u + (col0 + tx + 16u), acc1_1);
   }
-  if (col0 + tx + 32u < 16u) {
-    epilogue((row0 + ty + 16u) * 16u + (col0 + tx + 32u), acc1_2);
+  if (row0 + ty + 16u < 400u && col0 + tx + 32u < 32u) {
+    epilogue((row0 + ty + 16u) * 32u + (col0 + tx + 32u), acc1_2);
   }
-  if (col0 + tx + 48u < 16u) {
-    epilogue((row0 + ty + 16u) * 16u + (col0 + tx + 48u), acc1_3);
+  if (row0 + ty + 16u < 400u && col0 + tx + 48u < 32u) {
+    epilogue((row0 + ty + 16u) * 32u + (col0 + tx + 48u), acc1_3);
   }
-  if (col0 + tx < 16u) {
-    epilogue((row0 + ty + 32u) * 16u + (col0 + tx), acc2_0);
+  if (row0 + ty + 32u < 400u && col0 + tx < 32u) {
+    epilogue((row0 + ty + 32u) * 32u + (col0 + tx), acc2_0);
   }
-  if (col0 + tx + 16u < 16u) {
-    epilogue((row0 + ty + 32u) * 16u + (col0 + tx + 16u), acc2_1);
+  if (row0 + ty + 32u < 400u && col0 + tx + 16u < 32u) {
+    epilogue((row0 + ty + 32u) * 32u + (col0 + tx + 16u), acc2_1);
   }
-  if (col0 + tx + 32u < 16u) {
-    epilogue((row0 + ty + 32u) * 16u + (col0 + tx + 32u), acc2_2);
+  if (row0 + ty + 32u < 400u && col0 + tx + 32u < 32u) {
+    epilogue((row0 + ty + 32u) * 32u + (col0 + tx + 32u), acc2_2);
   }
-  if (col0 + tx + 48u < 16u) {
-    epilogue((row0 + ty + 32u) * 16u + (col0 + tx + 48u), acc2_3);
+  if (row0 + ty + 32u < 400u && col0 + tx + 48u < 32u) {
+    epilogue((row0 + ty + 32u) * 32u + (col0 + tx + 48u), acc2_3);
   }
-  if (col0 + tx < 16u) {
-    epilogue((row0 + ty + 48u) * 16u + (col0 + tx), acc3_0);
+  if (row0 + ty + 48u < 400u && col0 + tx < 32u) {
+    epilogue((row0 + ty + 48u) * 32u + (col0 + tx), acc3_0);
   }
-  if (col0 + tx + 16u < 16u) {
-    epilogue((row0 + ty + 48u) * 16u + (col0 + tx + 16u), acc3_1);
+  if (row0 + ty + 48u < 400u && col0 + tx + 16u < 32u) {
+    epilogue((row0 + ty + 48u) * 32u + (col0 + tx + 16u), acc3_1);
   }
-  if (col0 + tx + 32u < 16u) {
-    epilogue((row0 + ty + 48u) * 16u + (col0 + tx + 32u), acc3_2);
+  if (row0 + ty + 48u < 400u && col0 + tx + 32u < 32u) {
+    epilogue((row0 + ty + 48u) * 32u + (col0 + tx + 32u), acc3_2);
   }
-  if (col0 + tx + 48u < 16u) {
-    epilogue((row0 + ty + 48u) * 16u + (col0 + tx + 48u), acc3_3);
+  if (row0 + ty + 48u < 400u && col0 + tx + 48u < 32u) {
+    epilogue((row0 + ty + 48u) * 32u + (col0 + tx + 48u), acc3_3);
   }
 }

@@ -1,4 +1,4 @@
-// fused matmul, add, relu -> f32[4, 128]
+// fused matmul, add, relu -> f32[4, 84]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read> src2: array<f32>;
@@ -8,8 +8,8 @@ var<workgroup> tileA: array<f32, 1040>;
 var<workgroup> tileB: array<f32, 1024>;
 
 fn epilogue(fi: u32, fa: f32) {
-  let fc0 = fi / 128u;
-  let fc1 = (fi) % 128u;
+  let fc0 = fi / 84u;
+  let fc1 = (fi) % 84u;
   let fx0 = src2[fc1];
   let ft1 = (fa + fx0);
   let ft2 = select(0.0, ft1, ft1 > 0.0);
@@ -44,7 +44,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   var acc3_1 = 0.0;
   var acc3_2 = 0.0;
   var acc3_3 = 0.0;
-  for (var kt = 0u; kt < min(50u, arrayLength(&dst) + 50u); kt++) {
+  for (var kt = 0u; kt < min(8u, arrayLength(&dst) + 8u); kt++) {
     let k0 = kt * 16u;
     {
       let e = lane;
@@ -52,7 +52,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = min(row0 + r, 3u);
       let g1 = k0 + c;
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 800u + g1], row0 + r < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 128u + g1], row0 + r < 4u);
     }
     {
       let e = lane + 256u;
@@ -60,7 +60,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = min(row0 + r, 3u);
       let g1 = k0 + c;
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 800u + g1], row0 + r < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 128u + g1], row0 + r < 4u);
     }
     {
       let e = lane + 512u;
@@ -68,7 +68,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = min(row0 + r, 3u);
       let g1 = k0 + c;
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 800u + g1], row0 + r < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 128u + g1], row0 + r < 4u);
     }
     {
       let e = lane + 768u;
@@ -76,39 +76,39 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       let c = e % 16u;
       let g0 = min(row0 + r, 3u);
       let g1 = k0 + c;
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 800u + g1], row0 + r < 4u);
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 128u + g1], row0 + r < 4u);
     }
     {
       let e = lane;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = k0 + r;
-      let g1 = col0 + c;
-      tileB[r * 64u + c] = src1[bBase + g0 * 128u + g1];
+      let g1 = min(col0 + c, 83u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 84u + g1], col0 + c < 84u);
     }
     {
       let e = lane + 256u;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = k0 + r;
-      let g1 = col0 + c;
-      tileB[r * 64u + c] = src1[bBase + g0 * 128u + g1];
+      let g1 = min(col0 + c, 83u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 84u + g1], col0 + c < 84u);
     }
     {
       let e = lane + 512u;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = k0 + r;
-      let g1 = col0 + c;
-      tileB[r * 64u + c] = src1[bBase + g0 * 128u + g1];
+      let g1 = min(col0 + c, 83u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 84u + g1], col0 + c < 84u);
     }
     {
       let e = lane + 768u;
       let r = e / 64u;
       let c = e % 64u;
       let g0 = k0 + r;
-      let g1 = col0 + c;
-      tileB[r * 64u + c] = src1[bBase + g0 * 128u + g1];
+      let g1 = min(col0 + c, 83u);
+      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 84u + g1], col0 + c < 84u);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < min(16u, arrayLength(&dst) + 16u); kk++) {
@@ -139,52 +139,52 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     }
     workgroupBarrier();
   }
-  if (row0 + ty < 4u) {
-    epilogue(t * 512u + (row0 + ty) * 128u + (col0 + tx), acc0_0);
+  if (row0 + ty < 4u && col0 + tx < 84u) {
+    epilogue(t * 336u + (row0 + ty) * 84u + (col0 + tx), acc0_0);
   }
-  if (row0 + ty < 4u) {
-    epilogue(t * 512u + (row0 + ty) * 128u + (col0 + tx + 16u), acc0_1);
+  if (row0 + ty < 4u && col0 + tx + 16u < 84u) {
+    epilogue(t * 336u + (row0 + ty) * 84u + (col0 + tx + 16u), acc0_1);
   }
-  if (row0 + ty < 4u) {
-    epilogue(t * 512u + (row0 + ty) * 128u + (col0 + tx + 32u), acc0_2);
+  if (row0 + ty < 4u && col0 + tx + 32u < 84u) {
+    epilogue(t * 336u + (row0 + ty) * 84u + (col0 + tx + 32u), acc0_2);
   }
-  if (row0 + ty < 4u) {
-    epilogue(t * 512u + (row0 + ty) * 128u + (col0 + tx + 48u), acc0_3);
+  if (row0 + ty < 4u && col0 + tx + 48u < 84u) {
+    epilogue(t * 336u + (row0 + ty) * 84u + (col0 + tx + 48u), acc0_3);
   }
-  if (row0 + ty + 16u < 4u) {
-    epilogue(t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx), acc1_0);
+  if (row0 + ty + 16u < 4u && col0 + tx < 84u) {
+    epilogue(t * 336u + (row0 + ty + 16u) * 84u + (col0 + tx), acc1_0);
   }
-  if (row0 + ty + 16u < 4u) {
-    epilogue(t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx + 16u), acc1_1);
+  if (row0 + ty + 16u < 4u && col0 + tx + 16u < 84u) {
+    epilogue(t * 336u + (row0 + ty + 16u) * 84u + (col0 + tx + 16u), acc1_1);
   }
-  if (row0 + ty + 16u < 4u) {
-    epilogue(t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx + 32u), acc1_2);
+  if (row0 + ty + 16u < 4u && col0 + tx + 32u < 84u) {
+    epilogue(t * 336u + (row0 + ty + 16u) * 84u + (col0 + tx + 32u), acc1_2);
   }
-  if (row0 + ty + 16u < 4u) {
-    epilogue(t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx + 48u), acc1_3);
+  if (row0 + ty + 16u < 4u && col0 + tx + 48u < 84u) {
+    epilogue(t * 336u + (row0 + ty + 16u) * 84u + (col0 + tx + 48u), acc1_3);
   }
-  if (row0 + ty + 32u < 4u) {
-    epilogue(t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx), acc2_0);
+  if (row0 + ty + 32u < 4u && col0 + tx < 84u) {
+    epilogue(t * 336u + (row0 + ty + 32u) * 84u + (col0 + tx), acc2_0);
   }
-  if (row0 + ty + 32u < 4u) {
-    epilogue(t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx + 16u), acc2_1);
+  if (row0 + ty + 32u < 4u && col0 + tx + 16u < 84u) {
+    epilogue(t * 336u + (row0 + ty + 32u) * 84u + (col0 + tx + 16u), acc2_1);
   }
-  if (row0 + ty + 32u < 4u) {
-    epilogue(t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx + 32u), acc2_2);
+  if (row0 + ty + 32u < 4u && col0 + tx + 32u < 84u) {
+    epilogue(t * 336u + (row0 + ty + 32u) * 84u + (col0 + tx + 32u), acc2_2);
   }
-  if (row0 + ty + 32u < 4u) {
-    epilogue(t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx + 48u), acc2_3);
+  if (row0 + ty + 32u < 4u && col0 + tx + 48u < 84u) {
+    epilogue(t * 336u + (row0 + ty + 32u) * 84u + (col0 + tx + 48u), acc2_3);
   }
-  if (row0 + ty + 48u < 4u) {
-    epilogue(t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx), acc3_0);
+  if (row0 + ty + 48u < 4u && col0 + tx < 84u) {
+    epilogue(t * 336u + (row0 + ty + 48u) * 84u + (col0 + tx), acc3_0);
   }
-  if (row0 + ty + 48u < 4u) {
-    epilogue(t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx + 16u), acc3_1);
+  if (row0 + ty + 48u < 4u && col0 + tx + 16u < 84u) {
+    epilogue(t * 336u + (row0 + ty + 48u) * 84u + (col0 + tx + 16u), acc3_1);
   }
-  if (row0 + ty + 48u < 4u) {
-    epilogue(t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx + 32u), acc3_2);
+  if (row0 + ty + 48u < 4u && col0 + tx + 32u < 84u) {
+    epilogue(t * 336u + (row0 + ty + 48u) * 84u + (col0 + tx + 32u), acc3_2);
   }
-  if (row0 + ty + 48u < 4u) {
-    epilogue(t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx + 48u), acc3_3);
+  if (row0 + ty + 48u < 4u && col0 + tx + 48u < 84u) {
+    epilogue(t * 336u + (row0 + ty + 48u) * 84u + (col0 + tx + 48u), acc3_3);
   }
 }

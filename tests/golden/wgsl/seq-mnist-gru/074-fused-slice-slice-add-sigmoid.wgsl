@@ -9,8 +9,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   if (index >= 512u) { return; }
   let fc0 = index / 128u;
   let fc1 = (index) % 128u;
-  let fx0 = src0[fc0 * 384u + fc1];
-  let fx1 = src1[fc0 * 384u + fc1];
+  let fx0 = src0[fc0 * 384u + fc1 + 128u];
+  let fx1 = src1[fc0 * 384u + fc1 + 128u];
   let ft2 = (fx0 + fx1);
   let ft3 = select(exp(ft2) / (1.0 + exp(ft2)), 1.0 / (1.0 + exp(-ft2)), ft2 >= 0.0);
   dst[index] = ft3;

@@ -9,5 +9,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let o = index / 384u;
   let a = (index / 384u) % 1u;
   let r = index % 384u;
-  dst[index] = src0[o * 10752u + (a + 7u) * 384u + r];
+  dst[index] = src0[o * 10752u + (a + 8u) * 384u + r];
 }

@@ -1,4 +1,4 @@
-// matmul -> f32[64, 64]
+// matmul -> f32[4, 128]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read> src1: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
@@ -8,10 +8,10 @@ var<workgroup> tileB: array<f32, 1024>;
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let group = wid.x;
-  let tile = group % 1u;
+  let tile = group % 2u;
   let t = 0u;
   let row0 = 0u;
-  let col0 = 0u;
+  let col0 = (tile % 2u) * 64u;
   let aBase = 0u;
   let bBase = 0u;
   let tx = lane % 16u;
@@ -32,71 +32,71 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   var acc3_1 = 0.0;
   var acc3_2 = 0.0;
   var acc3_3 = 0.0;
-  for (var kt = 0u; kt < min(1u, arrayLength(&dst) + 1u); kt++) {
+  for (var kt = 0u; kt < min(4u, arrayLength(&dst) + 4u); kt++) {
     let k0 = kt * 16u;
     {
       let e = lane;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = row0 + r;
-      let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 64u + g0], k0 + c < 4u);
+      let g0 = min(row0 + r, 3u);
+      let g1 = k0 + c;
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 64u + g1], row0 + r < 4u);
     }
     {
       let e = lane + 256u;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = row0 + r;
-      let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 64u + g0], k0 + c < 4u);
+      let g0 = min(row0 + r, 3u);
+      let g1 = k0 + c;
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 64u + g1], row0 + r < 4u);
     }
     {
       let e = lane + 512u;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = row0 + r;
-      let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 64u + g0], k0 + c < 4u);
+      let g0 = min(row0 + r, 3u);
+      let g1 = k0 + c;
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 64u + g1], row0 + r < 4u);
     }
     {
       let e = lane + 768u;
       let r = e / 16u;
       let c = e % 16u;
-      let g0 = row0 + r;
-      let g1 = min(k0 + c, 3u);
-      tileA[c * 65u + r] = select(0.0, src0[aBase + g1 * 64u + g0], k0 + c < 4u);
+      let g0 = min(row0 + r, 3u);
+      let g1 = k0 + c;
+      tileA[c * 65u + r] = select(0.0, src0[aBase + g0 * 64u + g1], row0 + r < 4u);
     }
     {
       let e = lane;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 3u);
+      let g0 = k0 + r;
       let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 64u + g1], k0 + r < 4u);
+      tileB[r * 64u + c] = src1[bBase + g1 * 64u + g0];
     }
     {
       let e = lane + 256u;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 3u);
+      let g0 = k0 + r;
       let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 64u + g1], k0 + r < 4u);
+      tileB[r * 64u + c] = src1[bBase + g1 * 64u + g0];
     }
     {
       let e = lane + 512u;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 3u);
+      let g0 = k0 + r;
       let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 64u + g1], k0 + r < 4u);
+      tileB[r * 64u + c] = src1[bBase + g1 * 64u + g0];
     }
     {
       let e = lane + 768u;
       let r = e / 64u;
       let c = e % 64u;
-      let g0 = min(k0 + r, 3u);
+      let g0 = k0 + r;
       let g1 = col0 + c;
-      tileB[r * 64u + c] = select(0.0, src1[bBase + g0 * 64u + g1], k0 + r < 4u);
+      tileB[r * 64u + c] = src1[bBase + g1 * 64u + g0];
     }
     workgroupBarrier();
     for (var kk = 0u; kk < min(16u, arrayLength(&dst) + 16u); kk++) {
@@ -127,20 +127,52 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     }
     workgroupBarrier();
   }
-  dst[t * 4096u + (row0 + ty) * 64u + (col0 + tx)] = acc0_0;
-  dst[t * 4096u + (row0 + ty) * 64u + (col0 + tx + 16u)] = acc0_1;
-  dst[t * 4096u + (row0 + ty) * 64u + (col0 + tx + 32u)] = acc0_2;
-  dst[t * 4096u + (row0 + ty) * 64u + (col0 + tx + 48u)] = acc0_3;
-  dst[t * 4096u + (row0 + ty + 16u) * 64u + (col0 + tx)] = acc1_0;
-  dst[t * 4096u + (row0 + ty + 16u) * 64u + (col0 + tx + 16u)] = acc1_1;
-  dst[t * 4096u + (row0 + ty + 16u) * 64u + (col0 + tx + 32u)] = acc1_2;
-  dst[t * 4096u + (row0 + ty + 16u) * 64u + (col0 + tx + 48u)] = acc1_3;
-  dst[t * 4096u + (row0 + ty + 32u) * 64u + (col0 + tx)] = acc2_0;
-  dst[t * 4096u + (row0 + ty + 32u) * 64u + (col0 + tx + 16u)] = acc2_1;
-  dst[t * 4096u + (row0 + ty + 32u) * 64u + (col0 + tx + 32u)] = acc2_2;
-  dst[t * 4096u + (row0 + ty + 32u) * 64u + (col0 + tx + 48u)] = acc2_3;
-  dst[t * 4096u + (row0 + ty + 48u) * 64u + (col0 + tx)] = acc3_0;
-  dst[t * 4096u + (row0 + ty + 48u) * 64u + (col0 + tx + 16u)] = acc3_1;
-  dst[t * 4096u + (row0 + ty + 48u) * 64u + (col0 + tx + 32u)] = acc3_2;
-  dst[t * 4096u + (row0 + ty + 48u) * 64u + (col0 + tx + 48u)] = acc3_3;
+  if (row0 + ty < 4u) {
+    dst[t * 512u + (row0 + ty) * 128u + (col0 + tx)] = acc0_0;
+  }
+  if (row0 + ty < 4u) {
+    dst[t * 512u + (row0 + ty) * 128u + (col0 + tx + 16u)] = acc0_1;
+  }
+  if (row0 + ty < 4u) {
+    dst[t * 512u + (row0 + ty) * 128u + (col0 + tx + 32u)] = acc0_2;
+  }
+  if (row0 + ty < 4u) {
+    dst[t * 512u + (row0 + ty) * 128u + (col0 + tx + 48u)] = acc0_3;
+  }
+  if (row0 + ty + 16u < 4u) {
+    dst[t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx)] = acc1_0;
+  }
+  if (row0 + ty + 16u < 4u) {
+    dst[t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx + 16u)] = acc1_1;
+  }
+  if (row0 + ty + 16u < 4u) {
+    dst[t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx + 32u)] = acc1_2;
+  }
+  if (row0 + ty + 16u < 4u) {
+    dst[t * 512u + (row0 + ty + 16u) * 128u + (col0 + tx + 48u)] = acc1_3;
+  }
+  if (row0 + ty + 32u < 4u) {
+    dst[t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx)] = acc2_0;
+  }
+  if (row0 + ty + 32u < 4u) {
+    dst[t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx + 16u)] = acc2_1;
+  }
+  if (row0 + ty + 32u < 4u) {
+    dst[t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx + 32u)] = acc2_2;
+  }
+  if (row0 + ty + 32u < 4u) {
+    dst[t * 512u + (row0 + ty + 32u) * 128u + (col0 + tx + 48u)] = acc2_3;
+  }
+  if (row0 + ty + 48u < 4u) {
+    dst[t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx)] = acc3_0;
+  }
+  if (row0 + ty + 48u < 4u) {
+    dst[t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx + 16u)] = acc3_1;
+  }
+  if (row0 + ty + 48u < 4u) {
+    dst[t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx + 32u)] = acc3_2;
+  }
+  if (row0 + ty + 48u < 4u) {
+    dst[t * 512u + (row0 + ty + 48u) * 128u + (col0 + tx + 48u)] = acc3_3;
+  }
 }

@@ -9,5 +9,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   let o = index / 512u;
   let a = (index / 128u) % 4u;
   let r = index % 128u;
-  dst[index] = src0[o * 2048u + (a + 0u) * 128u + r];
+  dst[index] = src0[o * 2048u + (a + 8u) * 128u + r];
 }

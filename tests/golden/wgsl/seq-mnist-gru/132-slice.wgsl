@@ -1,13 +1,13 @@
-// slice -> f32[4, 4, 128]
+// slice -> f32[4, 1, 128]
 @group(0) @binding(0) var<storage, read> src0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
   let index = (wid.x) * 64u + lane;
-  if (index >= 2048u) { return; }
-  let o = index / 512u;
-  let a = (index / 128u) % 4u;
+  if (index >= 512u) { return; }
+  let o = index / 128u;
+  let a = (index / 128u) % 1u;
   let r = index % 128u;
-  dst[index] = src0[o * 2048u + (a + 8u) * 128u + r];
+  dst[index] = src0[o * 512u + (a + 3u) * 128u + r];
 }

@@ -13,7 +13,7 @@ var<workgroup> tileB: array<f32, 1024>;
 fn epilogue(fi: u32, fa: f32) {
   let fc0 = fi / 128u;
   let fc1 = (fi) % 128u;
-  let fx0 = src2[fc0 * 512u + fc1];
+  let fx0 = src2[fc0 * 512u + fc1 + 384u];
   let fx1 = src3[fi];
   let ft2 = (fx0 + fx1);
   let ft4 = (ft2 + fa);

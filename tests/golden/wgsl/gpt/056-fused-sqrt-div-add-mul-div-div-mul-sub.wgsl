@@ -1,0 +1,28 @@
+// fused sqrt, div, add, mul, div, div, mul, sub -> f32[64, 128]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read> src2: array<f32>;
+@group(0) @binding(3) var<storage, read> src3: array<f32>;
+@group(0) @binding(4) var<storage, read> src4: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(6) var<storage, read_write> status: array<atomic<u32>, 2>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 8192u) { return; }
+  let fx0 = src0[index];
+  let ft0 = sqrt(fx0);
+  let fx1 = src1[0u];
+  let ft1 = (ft0 / fx1);
+  let ft2 = (ft1 + 9.99999993922529e-9);
+  let fx2 = src2[index];
+  let ft3 = (fx2 * 0.999970018863678);
+  let fx3 = src3[0u];
+  let ft4 = (0.0003000000142492354 / fx3);
+  let fx4 = src4[index];
+  let ft5 = (fx4 / ft2);
+  let ft6 = (ft4 * ft5);
+  let ft7 = (ft3 - ft6);
+  dst[index] = select(ft7, src2[index], atomicLoad(&status[0]) != 0u);
+}

@@ -1,0 +1,17 @@
+// fused slice, slice, add, sigmoid -> f32[4, 128]
+@group(0) @binding(0) var<storage, read> src0: array<f32>;
+@group(0) @binding(1) var<storage, read> src1: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let index = (wid.x) * 64u + lane;
+  if (index >= 512u) { return; }
+  let fc0 = index / 128u;
+  let fc1 = (index) % 128u;
+  let fx0 = src0[fc0 * 384u + fc1];
+  let fx1 = src1[fc0 * 384u + fc1];
+  let ft2 = (fx0 + fx1);
+  let ft3 = select(exp(ft2) / (1.0 + exp(ft2)), 1.0 / (1.0 + exp(-ft2)), ft2 >= 0.0);
+  dst[index] = ft3;
+}
